@@ -1,0 +1,3 @@
+from llamaextract_cli.main import main
+
+main()
