@@ -1,0 +1,194 @@
+"""The HTTP client: one httpx.Client per run, Bearer auth, timeouts, retries.
+
+It knows HTTP and the API's paths, nothing of terminals: it returns decoded
+JSON and raises `errors.LxError` subclasses.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import httpx
+
+from llamaextract_cli import __version__
+from llamaextract_cli.api import retry
+from llamaextract_cli.api.problems import error_for, reason
+from llamaextract_cli.errors import ApiError, LxError, NetworkError, ProtocolError
+
+Params = Sequence[tuple[str, str]]
+
+try:  # orjson decodes pages several times faster than json
+    from orjson import JSONDecodeError as _JSONError
+    from orjson import loads as _loads
+except ImportError:  # pragma: no cover
+    from json import JSONDecodeError as _JSONError  # type: ignore[assignment]
+    from json import loads as _loads  # type: ignore[assignment]
+
+
+class ApiClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+        policy: retry.RetryPolicy | None = None,
+        log: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        headers = {"User-Agent": f"lx/{__version__}", "Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy or retry.RetryPolicy()
+        self._log = log
+        self._sleep = sleep
+        self._clock = clock
+        self._rand = rand
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- the one place requests are made -------------------------------------------------
+
+    def request_json(self, method: str, path: str, params: Params = ()) -> Any:
+        """Send with retries; return the decoded JSON body of a 2xx answer."""
+        attempts = 0
+        waited = 0.0
+        while True:
+            attempts += 1
+            failure, headers = self._attempt(method, path, params, attempts)
+            if not isinstance(failure, _Retryable):
+                return failure
+            retries_done = attempts - 1
+            if retries_done >= self.policy.max_retries:
+                raise failure.final(attempts)
+            wait = retry.next_wait(retries_done, headers, self._clock(), self._rand)
+            if waited + wait > self.policy.max_total:
+                raise failure.final(attempts, budget=self.policy.max_total)
+            if self._log:
+                self._log(f"  retrying in {wait:.2f}s ({failure.error.message})")
+            self._sleep(wait)
+            waited += wait
+
+    def _attempt(
+        self, method: str, path: str, params: Params, attempt: int
+    ) -> tuple[Any, httpx.Headers | None]:
+        started = time.perf_counter()
+        request = self._http.build_request(method, path, params=list(params))
+        if self._log:
+            self._log(
+                f"> {method} {request.url}" + (f" (attempt {attempt})" if attempt > 1 else "")
+            )
+        try:
+            response = self._http.send(request)
+        except httpx.TimeoutException as e:
+            return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
+        except (httpx.TransportError, OSError) as e:
+            return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
+        elapsed = (time.perf_counter() - started) * 1000
+        body = response.content
+        if self._log:
+            self._log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")
+        status = response.status_code
+        ctype = response.headers.get("content-type", "")
+        if 200 <= status < 300:
+            if not body.strip():
+                return {}, None
+            try:
+                return _loads(body), None
+            except (_JSONError, ValueError):
+                err = ProtocolError(
+                    f"the server answered {reason(status)} with a body that is not JSON "
+                    f"({len(body)} bytes; truncated or from a proxy?)"
+                )
+                verdict = retry.should_retry_header(response.headers)
+                if method == "GET" and verdict is not False:
+                    return _Retryable(err), response.headers
+                raise err from None
+        error = error_for(status, body, ctype, attempts=attempt)
+        if self.policy.status_is_retryable(status, response.headers):
+            return _Retryable(error, status, body, ctype), response.headers
+        raise error
+
+    def _host(self) -> str:
+        return httpx.URL(self.base_url).host or self.base_url
+
+    # -- the API's operations ------------------------------------------------------------
+
+    def list_page(self, params: Params) -> dict[str, Any]:
+        page = self.request_json("GET", "/api/v2/extract", params)
+        if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
+            raise ProtocolError("the server's list answer has no 'items' array")
+        return page
+
+    def get_job(self, job_id: str, params: Params = ()) -> dict[str, Any]:
+        job = self.request_json("GET", f"/api/v2/extract/{_seg(job_id)}", params)
+        if not isinstance(job, dict):
+            raise ProtocolError("the server's job answer is not an object")
+        return job
+
+    def cancel_job(self, job_id: str, params: Params = ()) -> dict[str, Any]:
+        job = self.request_json("POST", f"/api/v2/extract/{_seg(job_id)}/cancel", params)
+        return job if isinstance(job, dict) else {}
+
+    def delete_job(self, job_id: str, params: Params = ()) -> Any:
+        return self.request_json("DELETE", f"/api/v2/extract/{_seg(job_id)}", params)
+
+
+class _Retryable:
+    """A failed attempt that may be retried; `final` is the error to raise when not."""
+
+    def __init__(
+        self, error: LxError, status: int | None = None, body: bytes = b"", ctype: str = ""
+    ) -> None:
+        self.error = error
+        self.status = status
+        self.body = body
+        self.ctype = ctype
+
+    def final(self, attempts: int, budget: float | None = None) -> LxError:
+        if self.status is not None:
+            err = error_for(self.status, self.body, self.ctype, attempts=attempts)
+        else:
+            err = self.error
+            if attempts > 1 and isinstance(err, ApiError):
+                err = type(err)(f"{err.message} (after {attempts} attempts)")
+        if budget is not None:
+            err.hint = f"gave up: retries would exceed {budget:.0f}s of waiting"
+        return err
+
+
+def _why(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    return text.splitlines()[0][:160]
+
+
+def _seg(job_id: str) -> str:
+    from urllib.parse import quote
+
+    return quote(job_id, safe="")
+
+
+def expand_params(
+    expand: Iterable[str], project: str | None, org: str | None
+) -> list[tuple[str, str]]:
+    params = [("expand", e) for e in expand]
+    if project:
+        params.append(("project_id", project))
+    if org:
+        params.append(("organization_id", org))
+    return params

@@ -1,0 +1,90 @@
+"""When to retry a request and how long to wait: the official SDK's rules, as a floor.
+
+- retry connection errors, timeouts, and statuses 408, 409, 429 and 5xx;
+- `x-should-retry: true|false` from the server overrides everything else;
+- wait `retry-after-ms`, else `retry-after` (seconds or an HTTP date) when it is
+  between 0 and 60 s; otherwise exponential backoff with jitter, 0.5 s doubling up to 8 s;
+- at most `max_retries` retries (SDK default: 5) and, beyond the SDK, at most
+  `max_total` seconds spent waiting between attempts, so a run is bounded.
+
+Pure functions of their inputs (the random source and clock are passed in).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+
+RETRY_STATUSES = frozenset({408, 409, 429})
+INITIAL_DELAY = 0.5
+MAX_DELAY = 8.0
+MAX_SERVER_WAIT = 60.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_retries: int = 5
+    max_total: float = 120.0  # seconds of waiting, summed over all retries of one request
+
+    def status_is_retryable(self, status: int, headers: Mapping[str, str]) -> bool:
+        verdict = should_retry_header(headers)
+        if verdict is not None:
+            return verdict
+        return status in RETRY_STATUSES or status >= 500
+
+
+def should_retry_header(headers: Mapping[str, str]) -> bool | None:
+    value = (headers.get("x-should-retry") or "").strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return None
+
+
+def server_wait(headers: Mapping[str, str], now: float) -> float | None:
+    """Seconds the server asked to wait, or None when it asked nothing usable."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            wait = float(ms) / 1000.0
+        except ValueError:
+            wait = None
+        if wait is not None and 0 <= wait <= MAX_SERVER_WAIT:
+            return wait
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        wait = when.timestamp() - now
+        wait = max(wait, 0.0)
+    if 0 <= wait <= MAX_SERVER_WAIT:
+        return wait
+    return None
+
+
+def backoff(retries_done: int, rand: Callable[[], float] = random.random) -> float:
+    """The SDK's exponential backoff with up to 25% jitter subtracted."""
+    delay = min(INITIAL_DELAY * (2.0**retries_done), MAX_DELAY)
+    return delay * (1 - 0.25 * rand())
+
+
+def next_wait(
+    retries_done: int,
+    headers: Mapping[str, str] | None,
+    now: float,
+    rand: Callable[[], float] = random.random,
+) -> float:
+    asked = server_wait(headers, now) if headers is not None else None
+    return asked if asked is not None else backoff(retries_done, rand)

@@ -1,0 +1,12 @@
+"""Fixed vocabularies: statuses, formats, expand values. Light: loaded on every run."""
+
+from __future__ import annotations
+
+STATUSES = ("PENDING", "THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
+TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+LIST_EXPAND = ("configuration", "extract_metadata")
+GET_EXPAND = ("configuration", "extract_metadata", "usage")
+INPUT_TYPES = ("file_id", "parse_job_id")
+SHELLS = ("bash", "zsh", "fish")
+SETTING_KEYS = ("api_key", "base_url", "project_id", "organization_id", "format", "page_size")

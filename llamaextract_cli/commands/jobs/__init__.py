@@ -1,0 +1,11 @@
+"""`lx jobs ...`: one module per command family, all registered on `app`."""
+
+import typer
+
+app = typer.Typer(
+    help="List, inspect, wait on, cancel and triage extract jobs.",
+    no_args_is_help=True,
+)
+
+# Registration order is the order of `lx jobs --help`.
+from llamaextract_cli.commands.jobs import listing  # noqa: E402,F401

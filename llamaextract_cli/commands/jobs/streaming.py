@@ -1,0 +1,113 @@
+"""Write a listing: pages from the pager into a renderer, then the hints on stderr."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llamaextract_cli.context import State
+    from llamaextract_cli.query import JobFilter
+
+
+def stream_jobs(
+    state: State,
+    filters: JobFilter,
+    *,
+    output: str | None,
+    fields: list[str] | None,
+    limit: int | None,
+    page_size: int | None,
+    page_token: str | None,
+    absolute: bool = False,
+    command: str = "lx jobs list",
+) -> int:
+    """List jobs to stdout; returns how many were written."""
+    from llamaextract_cli.api.pager import Listing, iter_jobs
+    from llamaextract_cli.output import make_renderer
+
+    env = state.env
+    fmt = state.output_format(output)
+    client = state.client()
+    info = Listing()
+    renderer = make_renderer(
+        fmt,
+        env.stdout,
+        fields=fields,
+        color=state.color and bool(env.stdout_isatty),
+        now=datetime.now(timezone.utc),
+        absolute_times=absolute,
+    )
+    count = 0
+    ids: list[str] = []
+    jobs = iter_jobs(
+        client,
+        filters,
+        limit=limit,
+        page_size=state.page_size(page_size),
+        token=page_token,
+        info=info,
+    )
+    try:
+        for job in jobs:
+            renderer.write(job)
+            count += 1
+            if len(ids) < 200 and isinstance(job, dict) and isinstance(job.get("id"), str):
+                ids.append(job["id"])
+    except BaseException:
+        renderer.flush()
+        raise
+    finally:
+        jobs.close()
+    renderer.close()
+    _remember(state, ids)
+    if env.stderr_isatty:
+        if count == 0:
+            env.warn("no jobs match")
+        elif info.more:
+            _hint_more(state, count, info.next_token, command)
+    return count
+
+
+def _hint_more(state: State, count: int, token: str | None, command: str) -> None:
+    if token:
+        args = [a for a in sys.argv[1:] if a]
+        resume = " ".join(shlex.quote(a) for a in _without_token(args))
+        state.env.warn(
+            f"showing the first {count} jobs; more match. Next page: "
+            f"lx {resume} --page-token {shlex.quote(token)}  (or --all)"
+        )
+    else:
+        state.env.warn(f"showing the first {count} jobs; more match (use --limit N or --all)")
+
+
+def _without_token(args: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--page-token":
+            skip = True
+            continue
+        if a.startswith("--page-token="):
+            continue
+        out.append(a)
+    return out
+
+
+def _remember(state: State, ids: list[str]) -> None:
+    """Keep the IDs a listing showed for shell completion (best effort, never fails)."""
+    if not ids:
+        return
+    try:
+        from llamaextract_cli.completion_cache import remember_job_ids
+    except ImportError:
+        return
+    try:
+        remember_job_ids(state.env.environ, ids)
+    except OSError:
+        pass

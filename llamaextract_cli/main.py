@@ -1,0 +1,113 @@
+"""Entry point and the one error boundary.
+
+Every failure becomes one line on stderr and an exit status from
+``errors.ExitStatus``; no traceback reaches the user unless ``--debug`` is given.
+``lx --version`` is answered before typer is imported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from llamaextract_cli import __version__
+from llamaextract_cli.errors import ExitStatus, Interrupted, LxError
+
+
+def _print_error(message: str, hint: str | None = None) -> None:
+    line = f"lx: {message}"
+    if hint:
+        line += f" ({hint})"
+    with contextlib.suppress(OSError, ValueError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    """After EPIPE: point stdout at /dev/null so the interpreter's final flush is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Interrupted("terminated")
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run the CLI and return its exit status (used by main and by tests)."""
+    debug = "--debug" in argv
+    try:
+        from llamaextract_cli._click import click_exceptions
+        from llamaextract_cli.app import get_root_command
+
+        exc = click_exceptions()
+        command = get_root_command()
+        try:
+            rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
+        except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git
+            print(e.ctx.get_help(), file=sys.stderr)
+            return ExitStatus.USAGE
+        except exc.UsageError as e:
+            cmd = e.ctx.command_path if e.ctx is not None else "lx"
+            _print_error(e.format_message(), f"see '{cmd} --help'")
+            return ExitStatus.USAGE
+        except exc.Abort:
+            _print_error("aborted")
+            return ExitStatus.INTERRUPTED
+        except exc.ClickException as e:
+            _print_error(e.format_message())
+            return e.exit_code
+        if isinstance(rv, int):
+            return rv
+        return ExitStatus.OK
+    except LxError as e:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _print_error(e.message, e.hint)
+        return e.exit_status
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return ExitStatus.OK
+    except Exception as e:  # the last line of defence: never a bare traceback
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        _print_error(
+            f"internal error: {type(e).__name__}: {e}",
+            "rerun with --debug for the traceback and report it",
+        )
+        return ExitStatus.ERROR
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args in (["--version"], ["-V"]):  # fast path: no typer, no httpx
+        print(f"lx {__version__}")
+        sys.exit(0)
+    if threading_main():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    code = run(args)
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except (OSError, ValueError):
+        pass
+    sys.exit(int(code))
+
+
+def threading_main() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
