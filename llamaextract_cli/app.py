@@ -117,8 +117,9 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(completion.app, name="completion")
 
 
-def get_root_command(env: Env | None = None) -> Any:
-    """The click command behind `app`, with a fresh State as its context object."""
+def get_root_command(env: Env | None = None, state: State | None = None) -> Any:
+    """The click command behind `app`, with a State (fresh unless given) as context object."""
     command = typer.main.get_command(app)
-    command.context_settings = {**(command.context_settings or {}), "obj": State(env=env or Env())}
+    obj = state if state is not None else State(env=env or Env())
+    command.context_settings = {**(command.context_settings or {}), "obj": obj}
     return command

@@ -12,9 +12,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from llamaextract_cli import __version__
 from llamaextract_cli.errors import ExitStatus, Interrupted, LxError
+
+if TYPE_CHECKING:
+    from llamaextract_cli.context import State
 
 
 def _print_error(message: str, hint: str | None = None) -> None:
@@ -38,15 +42,18 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Interrupted("terminated")
 
 
-def run(argv: Sequence[str]) -> int:
-    """Run the CLI and return its exit status (used by main and by tests)."""
+def run(argv: Sequence[str], state: State | None = None) -> int:
+    """Run the CLI and return its exit status (used by main and by tests).
+
+    Tests may pass a prepared `State` (streams, a client on a fake clock).
+    """
     debug = "--debug" in argv
     try:
         from llamaextract_cli._click import click_exceptions
         from llamaextract_cli.app import get_root_command
 
         exc = click_exceptions()
-        command = get_root_command()
+        command = get_root_command(state=state)
         try:
             rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
         except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git

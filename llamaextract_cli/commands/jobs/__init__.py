@@ -9,3 +9,8 @@ app = typer.Typer(
 
 # Registration order is the order of `lx jobs --help`.
 from llamaextract_cli.commands.jobs import listing  # noqa: E402,F401
+from llamaextract_cli.commands.jobs import inspect  # noqa: E402,F401
+from llamaextract_cli.commands.jobs import waiting  # noqa: E402,F401
+from llamaextract_cli.commands.jobs import changing  # noqa: E402,F401
+from llamaextract_cli.commands.jobs import triage  # noqa: E402,F401
+from llamaextract_cli.commands.jobs import watching  # noqa: E402,F401

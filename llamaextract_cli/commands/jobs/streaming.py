@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 from datetime import datetime, timezone
@@ -107,7 +108,5 @@ def _remember(state: State, ids: list[str]) -> None:
         from llamaextract_cli.completion_cache import remember_job_ids
     except ImportError:
         return
-    try:
+    with contextlib.suppress(OSError):
         remember_job_ids(state.env.environ, ids)
-    except OSError:
-        pass

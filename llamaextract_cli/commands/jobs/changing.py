@@ -1,0 +1,1 @@
+"""lx jobs: changing (being written)."""

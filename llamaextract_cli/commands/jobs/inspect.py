@@ -1,0 +1,1 @@
+"""lx jobs: inspect (being written)."""

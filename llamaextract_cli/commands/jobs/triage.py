@@ -1,0 +1,1 @@
+"""lx jobs: triage (being written)."""

@@ -1,0 +1,1 @@
+"""lx jobs: waiting (being written)."""

@@ -1,0 +1,1 @@
+"""lx jobs: watching (being written)."""
