@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from llamaextract_cli import __version__
 from llamaextract_cli.errors import ExitStatus, Interrupted, LxError
@@ -21,12 +21,16 @@ if TYPE_CHECKING:
     from llamaextract_cli.context import State
 
 
+_err_stream: list[IO[str]] = []
+
+
 def _print_error(message: str, hint: str | None = None) -> None:
     line = f"lx: {message}"
     if hint:
         line += f" ({hint})"
+    stream = _err_stream[-1] if _err_stream else sys.stderr
     with contextlib.suppress(OSError, ValueError):
-        print(line, file=sys.stderr, flush=True)
+        print(line, file=stream, flush=True)
 
 
 def _silence_stdout() -> None:
@@ -47,6 +51,14 @@ def run(argv: Sequence[str], state: State | None = None) -> int:
 
     Tests may pass a prepared `State` (streams, a client on a fake clock).
     """
+    _err_stream.append(state.env.stderr if state is not None else sys.stderr)
+    try:
+        return _run(argv, state)
+    finally:
+        _err_stream.pop()
+
+
+def _run(argv: Sequence[str], state: State | None) -> int:
     debug = "--debug" in argv
     try:
         from llamaextract_cli._click import click_exceptions

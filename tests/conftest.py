@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,8 +103,3 @@ def lx() -> Runner:
 def sandbox_url() -> str:
     """A base URL for the in-process emulator (see `lx --base-url sandbox:`)."""
     return "sandbox://?jobs=300&seed=7"
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    yield
