@@ -61,6 +61,8 @@ def run(argv: Sequence[str], state: State | None = None) -> int:
 def _run(argv: Sequence[str], state: State | None) -> int:
     debug = "--debug" in argv
     try:
+        from typer.exceptions import Abort
+
         from llamaextract_cli._click import click_exceptions
         from llamaextract_cli.app import get_root_command
 
@@ -75,7 +77,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
             cmd = e.ctx.command_path if e.ctx is not None else "lx"
             _print_error(e.format_message(), f"see '{cmd} --help'")
             return ExitStatus.USAGE
-        except exc.Abort:
+        except Abort:  # typer 0.28 keeps Abort outside its vendored click
             _print_error("aborted")
             return ExitStatus.INTERRUPTED
         except exc.ClickException as e:
