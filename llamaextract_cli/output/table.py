@@ -1,0 +1,289 @@
+"""A streaming terminal table: fixed widths, one line per row, no rich.
+
+Widths are decided once, from the terminal width and a sample of the first
+rows (up to `SAMPLE_ROWS`, or fewer when the caller flushes or closes first),
+then every later row is written as it comes, so 10,000 rows cost about what
+csv costs and memory stays flat.
+
+Fitting the width: each column starts at its natural width (header, sampled
+values and its `min_width`, whichever is widest). When the total is too wide,
+the flexible columns (INPUT, CONFIG, ERROR, and every `--fields` column but
+id, status and times) shrink, widest first, down to their minimum; if that is
+not enough, droppable columns leave in order (CONFIG, then DURATION, then
+INPUT); then any truncatable column shrinks, down to 5 cells, and what still
+does not fit overflows. The last column is never padded and may use all the
+width left. A value longer than its column ends with `…`; IDs and statuses
+are never cut. Control characters in values (newlines, tabs, escape
+sequences, bidirectional overrides) become one space per run, so a value can
+neither break the line nor drive the terminal. Wide (East Asian) characters
+count as two cells.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import IO, Any
+
+from llamaextract_cli.output.columns import Column
+from llamaextract_cli.output.encode import dumps
+from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
+
+SAMPLE_ROWS = 100
+HARD_MIN = 5  # the narrowest a truncatable column gets when nothing else helps
+GAP = "  "
+EMPTY = "-"
+ELLIPSIS = "…"
+
+RESET = "\x1b[0m"
+STATUS_COLORS: dict[str, str] = {
+    "COMPLETED": "\x1b[32m",  # green
+    "FAILED": "\x1b[1;31m",  # bold red
+    "CANCELLED": "\x1b[90m",  # grey
+    "RUNNING": "\x1b[36m",  # cyan
+    "PENDING": "\x1b[33m",  # yellow
+    "THROTTLED": "\x1b[33m",
+}
+
+# C0 and C1 controls, DEL, line/paragraph separators, bidirectional overrides.
+_CONTROL_CHARS = "(?: *[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069])+ *"
+_CONTROL: Any = None
+
+
+def clean(text: str) -> str:
+    """`text` with each run of control characters (and spaces around) as one space."""
+    if text.isprintable():
+        return text
+    global _CONTROL
+    if _CONTROL is None:
+        import re
+
+        _CONTROL = re.compile(_CONTROL_CHARS)
+    return _CONTROL.sub(" ", text)
+
+
+@lru_cache(maxsize=4096)
+def _char_width(ch: str) -> int:
+    import unicodedata
+
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    """Terminal cells `text` takes: wide East Asian characters 2, combining marks 0."""
+    if text.isascii():
+        return len(text)
+    return sum(map(_char_width, text))
+
+
+def truncate(text: str, width: int) -> tuple[str, int]:
+    """`text` cut to at most `width` cells, ending with `…`; and its width."""
+    if text.isascii():
+        if len(text) <= width:
+            return text, len(text)
+        return text[: max(width - 1, 0)] + ELLIPSIS, max(width, 1)
+    total = display_width(text)
+    if total <= width:
+        return text, total
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        w = _char_width(ch)
+        if used + w > width - 1:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + ELLIPSIS, used + 1
+
+
+def terminal_width(stream: IO[str] | None = None) -> int:
+    """COLUMNS, else the size of the stream's terminal, else stderr's, else 80."""
+    env = os.environ.get("COLUMNS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    import sys
+
+    for candidate in (stream, sys.__stderr__):
+        try:
+            return os.get_terminal_size(candidate.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, OSError, ValueError):
+            continue
+    return 80
+
+
+class TableRenderer:
+    def __init__(
+        self,
+        stream: IO[str],
+        columns: Sequence[Column],
+        *,
+        color: bool = False,
+        width: int | None = None,
+        now: datetime | None = None,
+        absolute_times: bool = False,
+    ) -> None:
+        self._stream = stream
+        self._columns = list(columns)
+        self._color = color
+        self._width = max(width if width is not None else terminal_width(stream), 20)
+        self._now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        self._absolute = absolute_times
+        self._sample: list[list[str]] = []
+        self._widths: list[int] | None = None  # per column; -1 = dropped
+        self._closed = False
+        self._formatters = [self._formatter(c) for c in self._columns]
+
+    # --- values to text ------------------------------------------------------
+
+    def _formatter(self, column: Column) -> Any:
+        get = column.get
+        if column.kind == "time":
+            return lambda item: self._time(get(item))
+        if column.kind == "duration":
+            return lambda item: self._duration(get(item))
+        return lambda item: self._text(get(item))
+
+    @staticmethod
+    def _text(value: Any) -> str:
+        if value is None or value == "":
+            return EMPTY
+        if type(value) is str:
+            return clean(value)
+        if value is True:
+            return "true"
+        if value is False:
+            return "false"
+        if isinstance(value, (dict, list)):
+            return clean(dumps(value))
+        return clean(str(value))
+
+    def _time(self, value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            return self._text(value)
+        moment = parse_api_time(value)
+        if moment is None:
+            return clean(value)
+        if self._absolute:
+            return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        return humanize_age((self._now - moment).total_seconds())
+
+    def _duration(self, value: Any) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return humanize_duration(value)
+        return self._text(value)
+
+    # --- layout ----------------------------------------------------------------
+
+    def _shrink(
+        self, visible: list[int], natural: list[int], mins: list[int], pool: list[int]
+    ) -> tuple[dict[int, int], int]:
+        """Widths after shrinking `pool` columns, widest first; and the excess left."""
+        widths = {i: natural[i] for i in visible}
+        excess = sum(widths.values()) + len(GAP) * (len(visible) - 1) - self._width
+        while excess > 0:
+            room = [i for i in pool if widths[i] > mins[i]]
+            if not room:
+                break
+            widest = max(room, key=lambda i: (widths[i], i))
+            # Down to the next widest column (or the minimum) in one step; ties go
+            # one cell at a time so that they end up equal.
+            tied = sum(1 for i in room if widths[i] == widths[widest]) > 1
+            others = [widths[i] for i in room if widths[i] < widths[widest]]
+            floor = max([mins[widest], *others])
+            step = 1 if tied else min(excess, widths[widest] - floor)
+            widths[widest] -= step
+            excess -= step
+        return widths, excess
+
+    def _layout(self) -> list[int]:
+        cols = self._columns
+        natural = []
+        for i, col in enumerate(cols):
+            w = max([display_width(str(col.header))] + [display_width(r[i]) for r in self._sample])
+            natural.append(min(max(w, col.min_width), self._width))
+        mins = [
+            natural[i] if not c.truncate else min(c.min_width, natural[i])
+            for i, c in enumerate(cols)
+        ]
+        visible = list(range(len(cols)))
+        while True:
+            flex = [i for i in visible if cols[i].flex and cols[i].truncate]
+            widths, excess = self._shrink(visible, natural, mins, flex)
+            if excess <= 0:
+                break
+            droppable = [i for i in visible if cols[i].drop > 0]
+            if droppable and len(visible) > 1:
+                visible.remove(max(droppable, key=lambda i: (cols[i].drop, i)))
+                continue
+            # Still too wide: every truncatable column may shrink to HARD_MIN cells;
+            # what still does not fit overflows.
+            pool = [i for i in visible if cols[i].truncate]
+            hard = [min(m, HARD_MIN) for m in mins]
+            widths, excess = self._shrink(visible, natural, hard, pool)
+            break
+        result = [-1] * len(cols)
+        for i in visible:
+            result[i] = widths[i]
+        result[visible[-1]] += max(-excess, 0)  # the last column may use what is left
+        return result
+
+    def _start(self) -> None:
+        self._widths = widths = self._layout()
+        visible = [i for i, w in enumerate(widths) if w >= 0]
+        self._visible = visible
+        self._last = visible[-1]
+        header = [str(self._columns[i].header) for i in visible]
+        self._emit_cells(header, status_index=None, indexes=visible)
+        status = [i for i in visible if self._columns[i].kind == "status"]
+        self._status_index = status[0] if status and self._color else None
+        sample, self._sample = self._sample, []
+        for cells in sample:
+            self._emit(cells)
+
+    # --- writing ---------------------------------------------------------------
+
+    def _emit(self, cells: list[str]) -> None:
+        self._emit_cells([cells[i] for i in self._visible], self._status_index, self._visible)
+
+    def _emit_cells(self, texts: list[str], status_index: int | None, indexes: list[int]) -> None:
+        widths = self._widths
+        assert widths is not None
+        cols = self._columns
+        parts = []
+        last = self._last
+        for text, i in zip(texts, indexes, strict=True):
+            w = widths[i]
+            tw = display_width(text)
+            if tw > w and cols[i].truncate:
+                text, tw = truncate(text, w)
+            pad = "" if i == last else " " * (w - tw)
+            if i == status_index:
+                code = STATUS_COLORS.get(text)
+                if code:
+                    text = code + text + RESET
+            parts.append(text + pad)
+        self._stream.write(GAP.join(parts) + "\n")
+
+    def write(self, item: Mapping[str, Any]) -> None:
+        cells = [fmt(item) for fmt in self._formatters]
+        if self._widths is None:
+            self._sample.append(cells)
+            if len(self._sample) >= SAMPLE_ROWS:
+                self._start()
+        else:
+            self._emit(cells)
+
+    def flush(self) -> None:
+        if self._widths is None and self._sample:
+            self._start()
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.flush()

@@ -1,0 +1,738 @@
+"""Renderers (llamaextract_cli.output): exact output of every format."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+
+from llamaextract_cli.output import FORMATS, Column, make_renderer
+from llamaextract_cli.output.columns import (
+    CSV_COLUMNS,
+    TABLE_COLUMNS,
+    columns_for_fields,
+    columns_for_keys,
+)
+from llamaextract_cli.output.delimited import flatten
+from llamaextract_cli.output.encode import dumps
+from llamaextract_cli.output.table import SAMPLE_ROWS, clean, display_width, truncate
+
+NOW = datetime(2026, 11, 29, 15, 0, 0, tzinfo=timezone.utc)
+
+# The seed's shape: document_input_value, metadata.usage.
+SEED = {
+    "id": "ext-aaaaaaaa-0000-0000-0000-000000000001",
+    "created_at": "2026-11-29T14:03:12.117Z",
+    "document_input_value": "dfl-aaaaaaaa-0000-0000-0000-00000000000a",
+    "project_id": "prj-1",
+    "status": "COMPLETED",
+    "updated_at": "2026-11-29T14:04:17.000Z",
+    "configuration_id": "cfg-11111111-2222-3333-4444-555555555555",
+    "metadata": {
+        "usage": {"num_document_tokens": 1200, "num_output_tokens": 80, "num_pages_extracted": 3}
+    },
+}
+# Today's shape: file_input, top-level usage; plus a field no version knows.
+FAILED = {
+    "id": "ext-bbbbbbbb-0000-0000-0000-000000000002",
+    "created_at": "2026-11-29T12:00:00Z",
+    "file_input": "dfl-bbbbbbbb-0000-0000-0000-00000000000b",
+    "project_id": "prj-1",
+    "status": "FAILED",
+    "updated_at": "2026-11-29T12:00:30Z",
+    "configuration": {"tier": "agentic", "cite_sources": True},
+    "error_message": "Parse failed:\n\tthe document is password protected and cannot be opened",
+    "usage": {"credits": 12.5, "extract_credits": 10, "parse_credits": 2.5},
+    "new_field": {"x": [1, 2]},
+}
+RUNNING = {
+    "id": "ext-cccccccc-0000-0000-0000-000000000003",
+    "created_at": "2026-11-29T14:59:58Z",
+    "file_input": "dfl-c",
+    "project_id": "prj-1",
+    "status": "RUNNING",
+    "updated_at": "2026-11-29T14:59:59Z",
+    "configuration_id": "cfg-2",
+}
+ODD = {
+    "id": "ext-dddddddd-0000-0000-0000-000000000004",
+    "created_at": "2026-11-20T09:00:00Z",
+    "file_input": "dfl-d",
+    "project_id": "prj-1",
+    "status": "PAUSED_FOR_REVIEW",
+    "updated_at": "2026-11-20T09:10:00Z",
+}
+JOBS = [SEED, FAILED, RUNNING]
+
+
+class Recorder(io.StringIO):
+    """A stream that remembers each write and counts flushes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+        self.flushes = 0
+
+    def write(self, s: str) -> int:
+        self.writes.append(s)
+        return super().write(s)
+
+    def flush(self) -> None:
+        self.flushes += 1
+        super().flush()
+
+
+def render(fmt: str, items: Sequence[dict[str, Any]] = JOBS, **options: Any) -> str:
+    out = io.StringIO()
+    options.setdefault("now", NOW)
+    renderer = make_renderer(fmt, out, **options)
+    for item in items:
+        renderer.write(item)
+    renderer.close()
+    return out.getvalue()
+
+
+def lines(*rows: str) -> str:
+    return "".join(row + "\n" for row in rows)
+
+
+SEED_LINE = (
+    '{"id":"ext-aaaaaaaa-0000-0000-0000-000000000001","created_at":"2026-11-29T14:03:12.117Z",'
+    '"document_input_value":"dfl-aaaaaaaa-0000-0000-0000-00000000000a","project_id":"prj-1",'
+    '"status":"COMPLETED","updated_at":"2026-11-29T14:04:17.000Z",'
+    '"configuration_id":"cfg-11111111-2222-3333-4444-555555555555",'
+    '"metadata":{"usage":{"num_document_tokens":1200,"num_output_tokens":80,'
+    '"num_pages_extracted":3}}}'
+)
+FAILED_LINE = (
+    '{"id":"ext-bbbbbbbb-0000-0000-0000-000000000002","created_at":"2026-11-29T12:00:00Z",'
+    '"file_input":"dfl-bbbbbbbb-0000-0000-0000-00000000000b","project_id":"prj-1",'
+    '"status":"FAILED","updated_at":"2026-11-29T12:00:30Z",'
+    '"configuration":{"tier":"agentic","cite_sources":true},'
+    '"error_message":"Parse failed:\\n\\tthe document is password protected and cannot be '
+    'opened","usage":{"credits":12.5,"extract_credits":10,"parse_credits":2.5},'
+    '"new_field":{"x":[1,2]}}'
+)
+RUNNING_LINE = (
+    '{"id":"ext-cccccccc-0000-0000-0000-000000000003","created_at":"2026-11-29T14:59:58Z",'
+    '"file_input":"dfl-c","project_id":"prj-1","status":"RUNNING",'
+    '"updated_at":"2026-11-29T14:59:59Z","configuration_id":"cfg-2"}'
+)
+
+
+# --- make_renderer -------------------------------------------------------------
+
+
+def test_formats_are_the_cli_formats() -> None:
+    from llamaextract_cli.choices import FORMATS as CLI_FORMATS
+
+    assert FORMATS == CLI_FORMATS
+
+
+def test_unknown_format_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="unknown output format 'yaml'"):
+        make_renderer("yaml", io.StringIO())
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_close_twice_is_harmless(fmt: str) -> None:
+    out = io.StringIO()
+    renderer = make_renderer(fmt, out, now=NOW, width=120)
+    renderer.write(SEED)
+    renderer.close()
+    first = out.getvalue()
+    renderer.close()
+    assert out.getvalue() == first
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_flush_reaches_the_stream(fmt: str) -> None:
+    out = Recorder()
+    renderer = make_renderer(fmt, out, now=NOW, width=120)
+    renderer.write(SEED)
+    renderer.flush()
+    assert out.flushes >= 1
+    assert "ext-aaaaaaaa-0000-0000-0000-000000000001" in out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_input_items_are_not_modified(fmt: str) -> None:
+    import copy
+
+    items = copy.deepcopy(JOBS)
+    render(fmt, items, width=80, fields=["id", "usage.credits"] if fmt == "csv" else None)
+    assert items == JOBS
+
+
+# --- jsonl ---------------------------------------------------------------------
+
+
+def test_jsonl_carries_each_job_as_received() -> None:
+    assert render("jsonl") == lines(SEED_LINE, FAILED_LINE, RUNNING_LINE)
+
+
+def test_jsonl_zero_items_is_nothing() -> None:
+    assert render("jsonl", []) == ""
+
+
+def test_jsonl_one_write_per_record() -> None:
+    out = Recorder()
+    renderer = make_renderer("jsonl", out)
+    for job in JOBS:
+        renderer.write(job)
+    renderer.close()
+    assert out.writes == [SEED_LINE + "\n", FAILED_LINE + "\n", RUNNING_LINE + "\n"]
+
+
+def test_jsonl_keeps_key_order_unknown_keys_and_text() -> None:
+    item = {"z": 1, "a": {"ü": "naïve ✓ 日本"}, "m": [None, True, 1.5, -0.0], "": ""}
+    assert render("jsonl", [item]) == lines(
+        '{"z":1,"a":{"ü":"naïve ✓ 日本"},"m":[null,true,1.5,-0.0],"":""}'
+    )
+
+
+def test_jsonl_fields_are_flat_keys_in_the_order_given() -> None:
+    fields = ["id", "usage.credits", "input", "duration_seconds", "configuration.tier"]
+    assert render("jsonl", fields=fields) == lines(
+        '{"id":"ext-aaaaaaaa-0000-0000-0000-000000000001","usage.credits":null,'
+        '"input":"dfl-aaaaaaaa-0000-0000-0000-00000000000a","duration_seconds":64.883,'
+        '"configuration.tier":null}',
+        '{"id":"ext-bbbbbbbb-0000-0000-0000-000000000002","usage.credits":12.5,'
+        '"input":"dfl-bbbbbbbb-0000-0000-0000-00000000000b","duration_seconds":30.0,'
+        '"configuration.tier":"agentic"}',
+        '{"id":"ext-cccccccc-0000-0000-0000-000000000003","usage.credits":null,'
+        '"input":"dfl-c","duration_seconds":null,"configuration.tier":null}',
+    )
+
+
+def test_jsonl_field_can_be_a_whole_object() -> None:
+    assert render("jsonl", [FAILED], fields=["metadata", "usage"]) == lines(
+        '{"metadata":null,"usage":{"credits":12.5,"extract_credits":10,"parse_credits":2.5}}'
+    )
+
+
+def test_jsonl_with_columns_projects_on_names() -> None:
+    cols = [Column("job", path="id"), Column.for_key("status")]
+    assert render("jsonl", [RUNNING], columns=cols) == lines(
+        '{"job":"ext-cccccccc-0000-0000-0000-000000000003","status":"RUNNING"}'
+    )
+
+
+def test_encoder_falls_back_for_what_orjson_refuses() -> None:
+    # Integers beyond 64 bits, non-string keys, lone surrogates: all still valid JSON.
+    assert dumps({"n": 2**70}) == '{"n":1180591620717411303424}'
+    assert dumps({1: "a"}) == '{"1":"a"}'
+    assert dumps({"s": "\ud800x"}) == '{"s":"\\ud800x"}'
+    assert dumps({"t": (1, 2)}) == '{"t":[1,2]}'
+    assert render("jsonl", [{"id": "x", "big": -(2**80)}]) == lines(
+        '{"id":"x","big":-1208925819614629174706176}'
+    )
+
+
+# --- json ----------------------------------------------------------------------
+
+
+def test_json_is_one_array_one_item_a_line() -> None:
+    assert render("json") == lines("[", SEED_LINE + ",", FAILED_LINE + ",", RUNNING_LINE, "]")
+
+
+def test_json_zero_items_is_an_empty_array() -> None:
+    assert render("json", []) == "[]\n"
+
+
+def test_json_one_item() -> None:
+    assert render("json", [SEED]) == lines("[", SEED_LINE, "]")
+
+
+def test_json_streams_whole_records_one_write_each() -> None:
+    out = Recorder()
+    renderer = make_renderer("json", out)
+    assert out.writes == []  # nothing before the first item
+    renderer.write(SEED)
+    renderer.write(RUNNING)
+    assert out.writes == ["[\n" + SEED_LINE, ",\n" + RUNNING_LINE]
+    renderer.close()
+    assert out.writes[-1] == "\n]\n"
+
+
+def test_json_round_trips_to_the_items() -> None:
+    import json
+
+    assert json.loads(render("json", [*JOBS, ODD])) == [*JOBS, ODD]
+
+
+def test_json_fields() -> None:
+    assert render("json", [FAILED, RUNNING], fields=["status", "error_message"]) == lines(
+        "[",
+        '{"status":"FAILED","error_message":"Parse failed:\\n\\tthe document is password '
+        'protected and cannot be opened"},',
+        '{"status":"RUNNING","error_message":null}',
+        "]",
+    )
+
+
+# --- csv -----------------------------------------------------------------------
+
+CSV_HEADER = (
+    "id,status,created_at,updated_at,input,configuration_id,project_id,error_message,pages,credits"
+)
+
+
+def test_csv_default_columns() -> None:
+    assert render("csv") == (
+        CSV_HEADER + "\n"
+        "ext-aaaaaaaa-0000-0000-0000-000000000001,COMPLETED,2026-11-29T14:03:12.117Z,"
+        "2026-11-29T14:04:17.000Z,dfl-aaaaaaaa-0000-0000-0000-00000000000a,"
+        "cfg-11111111-2222-3333-4444-555555555555,prj-1,,3,\n"
+        "ext-bbbbbbbb-0000-0000-0000-000000000002,FAILED,2026-11-29T12:00:00Z,"
+        "2026-11-29T12:00:30Z,dfl-bbbbbbbb-0000-0000-0000-00000000000b,,prj-1,"
+        '"Parse failed:\n\tthe document is password protected and cannot be opened",,12.5\n'
+        "ext-cccccccc-0000-0000-0000-000000000003,RUNNING,2026-11-29T14:59:58Z,"
+        "2026-11-29T14:59:59Z,dfl-c,cfg-2,prj-1,,,\n"
+    )
+
+
+def test_csv_zero_items_is_the_header_alone() -> None:
+    assert render("csv", []) == CSV_HEADER + "\n"
+
+
+def test_csv_header_waits_for_the_first_item() -> None:
+    out = Recorder()
+    make_renderer("csv", out)
+    assert out.writes == []
+
+
+def test_csv_fields_and_flattening() -> None:
+    fields = ["id", "usage.credits", "new_field", "configuration.cite_sources", "input"]
+    assert render("csv", [FAILED, RUNNING], fields=fields) == lines(
+        "id,usage.credits,new_field,configuration.cite_sources,input",
+        'ext-bbbbbbbb-0000-0000-0000-000000000002,12.5,"{""x"":[1,2]}",true,'
+        "dfl-bbbbbbbb-0000-0000-0000-00000000000b",
+        "ext-cccccccc-0000-0000-0000-000000000003,,,,dfl-c",
+    )
+
+
+def test_csv_quoting_is_rfc_4180() -> None:
+    item = {"a": 'say "hi"', "b": "x,y", "c": "line1\r\nline2", "d": " pad ", "e": ""}
+    cols = columns_for_keys(["a", "b", "c", "d", "e"])
+    assert render("csv", [item], columns=cols) == (
+        'a,b,c,d,e\n"say ""hi""","x,y","line1\r\nline2", pad ,\n'
+    )
+
+
+def test_csv_reads_back_with_the_csv_module() -> None:
+    import csv
+
+    rows = list(csv.reader(io.StringIO(render("csv"))))
+    assert rows[0] == CSV_HEADER.split(",")
+    assert rows[2][7] == FAILED["error_message"]
+    assert len(rows) == 4
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        (None, ""),
+        ("", ""),
+        ("text", "text"),
+        (True, "true"),
+        (False, "false"),
+        (0, "0"),
+        (12, "12"),
+        (12.5, "12.5"),
+        (2**70, "1180591620717411303424"),
+        ({"a": 1, "b": [1, None]}, '{"a":1,"b":[1,null]}'),
+        ([], "[]"),
+        ({}, "{}"),
+        (["ü"], '["ü"]'),
+    ],
+)
+def test_flatten(value: object, cell: str) -> None:
+    assert flatten(value) == cell
+
+
+# --- tsv -----------------------------------------------------------------------
+
+
+def test_tsv_default_columns_escape_tabs_and_newlines() -> None:
+    assert render("tsv") == lines(
+        CSV_HEADER.replace(",", "\t"),
+        "ext-aaaaaaaa-0000-0000-0000-000000000001\tCOMPLETED\t2026-11-29T14:03:12.117Z\t"
+        "2026-11-29T14:04:17.000Z\tdfl-aaaaaaaa-0000-0000-0000-00000000000a\t"
+        "cfg-11111111-2222-3333-4444-555555555555\tprj-1\t\t3\t",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002\tFAILED\t2026-11-29T12:00:00Z\t"
+        "2026-11-29T12:00:30Z\tdfl-bbbbbbbb-0000-0000-0000-00000000000b\t\tprj-1\t"
+        "Parse failed:\\n\\tthe document is password protected and cannot be opened\t\t12.5",
+        "ext-cccccccc-0000-0000-0000-000000000003\tRUNNING\t2026-11-29T14:59:58Z\t"
+        "2026-11-29T14:59:59Z\tdfl-c\tcfg-2\tprj-1\t\t\t",
+    )
+
+
+def test_tsv_escaping_is_reversible_and_covers_the_header() -> None:
+    item = {"a\tb": "back\\slash\ttab\nnl\rcr", "q": 'no "quoting", ever'}
+    cols = columns_for_keys(list(item))
+    assert render("tsv", [item], columns=cols) == lines(
+        "a\\tb\tq", 'back\\\\slash\\ttab\\nnl\\rcr\tno "quoting", ever'
+    )
+
+
+def test_tsv_zero_items_is_the_header_alone() -> None:
+    assert render("tsv", [], fields=["id", "status"]) == "id\tstatus\n"
+
+
+def test_tsv_fields_flatten() -> None:
+    assert render("tsv", [FAILED], fields=["new_field", "configuration"]) == lines(
+        "new_field\tconfiguration",
+        '{"x":[1,2]}\t{"tier":"agentic","cite_sources":true}',
+    )
+
+
+# --- table ---------------------------------------------------------------------
+
+
+def test_table_at_80_columns_drops_columns_and_truncates_the_error() -> None:
+    # CONFIG, DURATION and INPUT leave, in that order; ERROR takes what is left.
+    assert render("table", width=80) == lines(
+        "ID                                        STATUS     CREATED   ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  56m ago   -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    Parse failed: th…",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
+    )
+
+
+def test_table_at_160_columns() -> None:
+    assert render("table", width=160) == lines(
+        "ID                                        STATUS     INPUT                         "
+        "CONFIG                        CREATED   DURATION  ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  dfl-aaaaaaaa-0000-0000-0000…  "
+        "cfg-11111111-2222-3333-4444…  56m ago   1m04s     -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     dfl-bbbbbbbb-0000-0000-0000…  "
+        "inline                        3h ago    30s       Parse failed: the document…",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    dfl-c                         "
+        "cfg-2                         just now  -         -",
+    )
+
+
+def test_table_wide_enough_shows_everything_whole() -> None:
+    out = render("table", width=250)
+    assert out.splitlines()[2].endswith(
+        "Parse failed: the document is password protected and cannot be opened"
+    )
+    assert "dfl-aaaaaaaa-0000-0000-0000-00000000000a" in out
+    assert "cfg-11111111-2222-3333-4444-555555555555" in out
+    assert "…" not in out
+
+
+@pytest.mark.parametrize("width", [20, 40, 60, 80, 100, 120, 160, 200])
+def test_table_fits_the_width_and_never_cuts_ids(width: int) -> None:
+    out = render("table", [*JOBS, ODD], width=width)
+    rows = out.splitlines()
+    for job, row in zip([SEED, FAILED, RUNNING, ODD], rows[1:], strict=True):
+        assert row.startswith(job["id"] + "  ")
+        assert job["status"] in row
+    if width >= 80:  # below that the ID and STATUS alone overflow
+        assert all(len(row) <= width for row in rows)
+
+
+def test_table_colours_statuses() -> None:
+    out = render("table", [SEED, FAILED, RUNNING, ODD], width=80, color=True)
+    assert out.splitlines()[1:] == [
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  \x1b[32mCOMPLETED\x1b[0m          56m ago   -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  \x1b[1;31mFAILED\x1b[0m             "
+        "3h ago    Parse fa…",
+        "ext-cccccccc-0000-0000-0000-000000000003  \x1b[36mRUNNING\x1b[0m            just now  -",
+        "ext-dddddddd-0000-0000-0000-000000000004  PAUSED_FOR_REVIEW  9d ago    -",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        ("COMPLETED", "\x1b[32m"),
+        ("FAILED", "\x1b[1;31m"),
+        ("CANCELLED", "\x1b[90m"),
+        ("RUNNING", "\x1b[36m"),
+        ("PENDING", "\x1b[33m"),
+        ("THROTTLED", "\x1b[33m"),
+    ],
+)
+def test_each_status_colour(status: str, code: str) -> None:
+    out = render("table", [{**RUNNING, "status": status}], width=100, color=True)
+    assert f"  {code}{status}\x1b[0m" in out
+
+
+def test_no_escapes_without_colour() -> None:
+    out = render("table", [SEED, FAILED, RUNNING, ODD], width=100)
+    assert "\x1b" not in out
+
+
+def test_unknown_status_is_shown_whole_in_default_colour() -> None:
+    out = render("table", [ODD, SEED], width=120, color=True)
+    assert out == lines(
+        "ID                                        STATUS             INPUT                        "
+        "CREATED   ERROR",
+        "ext-dddddddd-0000-0000-0000-000000000004  PAUSED_FOR_REVIEW  dfl-d                        "
+        "9d ago    -",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  \x1b[32mCOMPLETED\x1b[0m          "
+        "dfl-aaaaaaaa-0000-0000-000…  56m ago   -",
+    )
+
+
+def test_table_absolute_times() -> None:
+    assert render("table", width=100, absolute_times=True) == lines(
+        "ID                                        STATUS     CREATED              ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  2026-11-29 14:03:12  -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2026-11-29 12:00:00  "
+        "Parse failed: the documen…",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    2026-11-29 14:59:58  -",
+    )
+
+
+def test_absolute_times_are_utc() -> None:
+    job = {**SEED, "created_at": "2026-11-29T16:03:12+02:00"}
+    assert "2026-11-29 14:03:12" in render("table", [job], width=120, absolute_times=True)
+
+
+def test_unreadable_time_is_shown_as_sent() -> None:
+    job = {**SEED, "created_at": "yesterday-ish", "updated_at": None}
+    row = render("table", [job], width=200).splitlines()[1]
+    assert "  yesterday-ish  " in row
+    assert "  -  " in row  # no duration without updated_at
+
+
+def test_table_fields_columns_use_the_paths_as_headers() -> None:
+    fields = ["id", "status", "created_at", "duration_seconds", "usage.credits", "new_field"]
+    fields.append("configuration.cite_sources")
+    assert render("table", width=160, fields=fields) == lines(
+        "ID                                        STATUS     CREATED_AT  DURATION_SECONDS  "
+        "USAGE.CREDITS  NEW_FIELD    CONFIGURATION.CITE_SOURCES",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  56m ago     1m04s             "
+        "-              -            -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago      30s               "
+        '12.5           {"x":[1,2]}  true',
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now    -                 "
+        "-              -            -",
+    )
+
+
+def test_table_fields_at_80_columns() -> None:
+    assert render("table", width=80, fields=["id", "usage.credits", "configuration.tier"]) == (
+        lines(
+            "ID                                        USAGE.CREDITS  CONFIGURATION.TIER",
+            "ext-aaaaaaaa-0000-0000-0000-000000000001  -              -",
+            "ext-bbbbbbbb-0000-0000-0000-000000000002  12.5           agentic",
+            "ext-cccccccc-0000-0000-0000-000000000003  -              -",
+        )
+    )
+
+
+def test_table_fields_shrink_to_fit_with_ellipsis() -> None:
+    fields = ["id", "input", "error_message"]
+    out = render("table", width=80, fields=fields)
+    assert out == lines(
+        "ID                                        INPUT               ERROR_MESSAGE",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  dfl-aaaaaaaa-0000…  -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  dfl-bbbbbbbb-0000…  Parse failed: the…",
+        "ext-cccccccc-0000-0000-0000-000000000003  dfl-c               -",
+    )
+
+
+def test_table_config_column_says_inline_or_dash() -> None:
+    inline = {**RUNNING, "configuration_id": None, "configuration": {"tier": "agentic"}}
+    neither = {k: v for k, v in RUNNING.items() if k != "configuration_id"}
+    out = render("table", [RUNNING, inline, neither], width=200).splitlines()
+    col = out[0].index("CONFIG")
+    assert [row[col : col + 6].rstrip() for row in out[1:]] == ["cfg-2", "inline", "-"]
+
+
+def test_table_input_column_reads_both_shapes() -> None:
+    out = render("table", [SEED, RUNNING], width=200)
+    assert "dfl-aaaaaaaa-0000-0000-0000-00000000000a" in out  # document_input_value
+    assert "  dfl-c  " in out  # file_input
+
+
+def test_table_zero_rows_prints_nothing() -> None:
+    assert render("table", [], width=80) == ""
+    assert render("table", [], width=80, fields=["id"]) == ""
+
+
+def test_table_duration_only_for_terminal_jobs() -> None:
+    out = render("table", [SEED, RUNNING, {**RUNNING, "status": "CANCELLED"}], width=200)
+    rows = out.splitlines()
+    col = rows[0].index("DURATION")
+    assert [r[col : col + 8].rstrip() for r in rows[1:]] == ["1m04s", "-", "1s"]
+
+
+def test_table_cleans_control_characters() -> None:
+    job = {**FAILED, "error_message": "evil\x1b[2J\x1b]0;title\x07 and\r\nmore\u202eRTL"}
+    out = render("table", [job], width=250)
+    assert "\x1b" not in out and "\r" not in out and "\u202e" not in out
+    assert out.count("\n") == 2
+    assert out.splitlines()[1].endswith("evil [2J ]0;title and more RTL")
+
+
+def test_table_empty_values_are_dashes() -> None:
+    job = {"id": "x", "status": "", "created_at": None, "error_message": ""}
+    assert render("table", [job], width=100) == lines(
+        "ID    STATUS     INPUT                 CONFIG          CREATED   DURATION  ERROR",
+        "x     -          -                     -               -         -         -",
+    )
+
+
+def test_table_wide_characters_keep_alignment() -> None:
+    jobs = [
+        {**RUNNING, "file_input": "請求書-2026.pdf"},
+        {**RUNNING, "file_input": "invoice.pdf"},
+    ]
+    out = render("table", jobs, width=200, fields=["input", "status"])
+    assert out == lines(
+        "INPUT            STATUS",
+        "請求書-2026.pdf  RUNNING",
+        "invoice.pdf      RUNNING",
+    )
+
+
+def test_table_truncates_wide_characters_by_cells() -> None:
+    assert truncate("日本語のテキスト", 7) == ("日本語…", 7)
+    assert truncate("日本語のテキスト", 8) == ("日本語…", 7)
+    assert truncate("abcdef", 4) == ("abc…", 4)
+    assert truncate("abc", 4) == ("abc", 3)
+    assert truncate("e\u0301te\u0301", 3) == ("e\u0301te\u0301", 3)  # combining marks
+    assert display_width("日本") == 4
+    assert display_width("\U0001f600") == 2
+
+
+def test_clean_leaves_printable_text_alone() -> None:
+    text = "naïve café ✓ 日本"
+    assert clean(text) is text
+    assert clean("a\n\n\tb") == "a b"
+
+
+def test_table_streams_after_the_sample() -> None:
+    out = Recorder()
+    renderer = make_renderer("table", out, width=120, now=NOW)
+    for i in range(SAMPLE_ROWS - 1):
+        renderer.write({**RUNNING, "id": f"ext-{i:04d}"})
+    assert out.writes == []  # still sampling widths
+    renderer.write(RUNNING)
+    assert len(out.writes) == SAMPLE_ROWS + 1  # header + sample, one write each
+    renderer.write(SEED)
+    assert out.writes[-1].startswith(SEED["id"])
+    renderer.close()
+
+
+def test_table_flush_ends_the_sample() -> None:
+    out = Recorder()
+    renderer = make_renderer("table", out, width=120, now=NOW)
+    renderer.write(RUNNING)
+    renderer.flush()
+    assert len(out.writes) == 2
+    renderer.write(SEED)  # a later, longer value is cut to the fixed width
+    renderer.close()
+    assert out.getvalue().splitlines()[2].split()[2] == "dfl-aaaaaaaa-0000-0…"
+
+
+def test_table_later_rows_are_truncated_to_the_fixed_widths() -> None:
+    out = Recorder()
+    renderer = make_renderer("table", out, width=100, now=NOW, fields=["id", "input", "status"])
+    renderer.write({**RUNNING, "file_input": "short"})
+    renderer.flush()
+    renderer.write({**RUNNING, "file_input": "a-much-longer-input-value-than-before"})
+    renderer.close()
+    assert out.getvalue().splitlines()[1:] == [
+        "ext-cccccccc-0000-0000-0000-000000000003  short   RUNNING",
+        "ext-cccccccc-0000-0000-0000-000000000003  a-muc…  RUNNING",
+    ]
+
+
+def test_table_width_defaults_to_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = io.StringIO()
+    renderer = make_renderer("table", out, now=NOW)
+    for job in JOBS:
+        renderer.write(job)
+    renderer.close()
+    assert out.getvalue() == render("table", width=80)
+
+
+def test_table_rows_of_arbitrary_dicts() -> None:
+    rows = [{"page": 1, "total": 9.5, "items": ["a"]}, {"page": 2, "total": None}]
+    out = render("table", rows, columns=columns_for_keys(["page", "total", "items"]), width=80)
+    assert out == lines("PAGE    TOTAL   ITEMS", '1       9.5     ["a"]', "2       -       -")
+
+
+def test_column_for_key_does_not_split_dots() -> None:
+    col = Column.for_key("a.b")
+    assert col.get({"a.b": 1, "a": {"b": 2}}) == 1
+    assert Column("a.b").get({"a.b": 1, "a": {"b": 2}}) == 2
+    assert col.header == "A.B"
+
+
+def test_default_column_specs() -> None:
+    assert [c.header for c in TABLE_COLUMNS] == [
+        "ID",
+        "STATUS",
+        "INPUT",
+        "CONFIG",
+        "CREATED",
+        "DURATION",
+        "ERROR",
+    ]
+    assert [c.name for c in CSV_COLUMNS] == CSV_HEADER.split(",")
+    assert [c.kind for c in columns_for_fields(["status", "created_at", "x.y"])] == [
+        "status",
+        "time",
+        "text",
+    ]
+
+
+# --- performance and import discipline ----------------------------------------
+
+
+def _job(i: int) -> dict[str, Any]:
+    return {
+        **FAILED,
+        "id": f"ext-{i:036d}",
+        "status": ("COMPLETED", "FAILED", "RUNNING")[i % 3],
+        "extract_result": {"total": i, "lines": [{"sku": "A", "qty": 2}]},
+        "metadata": {"usage": {"num_pages_extracted": i % 40}},
+    }
+
+
+def _time(fmt: str, items: list[dict[str, Any]]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        out = io.StringIO()
+        start = time.perf_counter()
+        renderer = make_renderer(fmt, out, width=160, now=NOW)
+        for item in items:
+            renderer.write(item)
+        renderer.close()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def test_table_of_10000_rows_is_within_3x_of_csv() -> None:
+    items = [_job(i) for i in range(10_000)]
+    assert _time("table", items) < 3 * _time("csv", items)
+
+
+def test_serialising_formats_do_not_import_rich() -> None:
+    code = (
+        "import io, sys\n"
+        "from llamaextract_cli.output import make_renderer\n"
+        "for fmt in ('json', 'jsonl', 'csv', 'tsv', 'table'):\n"
+        "    r = make_renderer(fmt, io.StringIO(), width=80)\n"
+        "    r.write({'id': 'x', 'status': 'FAILED', 'created_at': '2026-01-01T00:00:00Z'})\n"
+        "    r.close()\n"
+        "heavy = ('rich', 'httpx', 'pydantic', 'typer')\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in heavy]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
