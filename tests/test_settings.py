@@ -424,6 +424,36 @@ def test_unreadable_file(environ: dict[str, str], config: Path) -> None:
         resolve(environ)
 
 
+def test_permission_denied_on_read_simulated(
+    environ: dict[str, str], config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root the real chmod test is skipped; this one runs everywhere."""
+    write(config, FULL)
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(settings_file, "open", denied, raising=False)
+    with pytest.raises(ConfigError, match=r"cannot read settings file .*: permission denied"):
+        resolve(environ)
+
+
+def test_permission_denied_on_write_simulated(
+    environ: dict[str, str], config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(config, FULL)
+    before = config.read_bytes()
+
+    def denied(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:
+        m.setattr(settings_file.os, "open", denied)
+        with pytest.raises(ConfigError, match=r"cannot write settings file .*: permission denied"):
+            settings.set_setting(environ, "default", "format", "json")
+    assert config.read_bytes() == before
+
+
 @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
 def test_readable_file_warns_once(environ: dict[str, str], config: Path) -> None:
     write(config, FULL, mode=0o644)
