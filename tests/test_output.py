@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llamaextract_cli.output import FORMATS, Column, make_renderer
 from llamaextract_cli.output.columns import (
@@ -736,3 +738,84 @@ def test_serialising_formats_do_not_import_rich() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --- properties ----------------------------------------------------------------
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_jobs = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "id": st.text(max_size=50),
+            "status": st.sampled_from(["COMPLETED", "FAILED", "RUNNING", "NEW", ""]) | st.text(),
+            "created_at": st.sampled_from(["2026-11-29T14:03:12Z", "bad", ""]) | st.text(),
+            "updated_at": st.sampled_from(["2026-11-29T14:05:12.5Z"]) | _json_values,
+            "file_input": _json_values,
+            "error_message": _json_values,
+            "configuration": _json_values,
+            "usage": _json_values,
+        },
+    ),
+    max_size=5,
+)
+
+
+def _tsv_unescape(cell: str) -> str:
+    out, i = [], 0
+    table = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+    while i < len(cell):
+        if cell[i] == "\\":
+            out.append(table[cell[i + 1]])
+            i += 2
+        else:
+            out.append(cell[i])
+            i += 1
+    return "".join(out)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_jobs, st.integers(min_value=1, max_value=300), st.booleans(), st.booleans())
+def test_table_never_crashes_and_keeps_one_line_per_row(
+    jobs: list[dict[str, Any]], width: int, color: bool, absolute: bool
+) -> None:
+    out = render("table", jobs, width=width, color=color, absolute_times=absolute)
+    rows = out.split("\n")
+    assert rows[-1] == ""
+    assert len(rows) - 1 == (len(jobs) + 1 if jobs else 0)
+    if not color:
+        assert all(ch >= " " for row in rows for ch in row)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from("abc"), _json_values), max_size=4))
+def test_csv_and_tsv_round_trip_the_flattened_cells(rows: list[dict[str, Any]]) -> None:
+    import csv
+
+    cols = columns_for_keys(["a", "b", "c"])
+    expected = [["a", "b", "c"]] + [[flatten(r.get(k)) for k in "abc"] for r in rows]
+    text = render("csv", rows, columns=cols)
+    assert list(csv.reader(io.StringIO(text, newline=""))) == expected
+    tsv_lines = render("tsv", rows, columns=cols).split("\n")
+    assert tsv_lines[-1] == ""
+    assert [[_tsv_unescape(c) for c in line.split("\t")] for line in tsv_lines[:-1]] == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.dictionaries(st.text(max_size=5), _json_values, max_size=4), max_size=4))
+def test_json_formats_round_trip(items: list[dict[str, Any]]) -> None:
+    import json
+
+    assert json.loads(render("json", items)) == items
+    jsonl = render("jsonl", items)  # split on \n only: U+0085 and U+2028 stay raw in strings
+    assert [json.loads(line) for line in jsonl.split("\n")[:-1]] == items

@@ -9,7 +9,6 @@ infinities, which the API never sends, come out as null from orjson.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,8 @@ def _default(value: Any) -> Any:
 
 
 def _dumps_stdlib(value: Any) -> str:
+    import json  # only when orjson is missing or refuses a value
+
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
     if not text.isascii():
         try:
