@@ -51,10 +51,14 @@ def stream_jobs(
         token=page_token,
         info=info,
     )
+    pages_seen = 0
     try:
         for job in jobs:
             renderer.write(job)
             count += 1
+            if info.pages != pages_seen or count % 100 == 0:
+                pages_seen = info.pages
+                renderer.flush()  # a page's rows reach the terminal or pipe as they arrive
             if len(ids) < 200 and isinstance(job, dict) and isinstance(job.get("id"), str):
                 ids.append(job["id"])
     except BaseException:
