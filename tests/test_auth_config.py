@@ -112,7 +112,7 @@ def api() -> Iterator[FakeApi]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield state
     server.shutdown()
@@ -532,6 +532,25 @@ def test_status_network_failure_exits_1(
     r = run("auth", "status", env={"LLAMA_CLOUD_API_KEY": TEST_KEY})
     assert r.code == 1 and "Key check:    failed: could not reach host" in r.stdout
     assert r.stderr.startswith("lx: could not reach host")
+
+
+def test_status_against_a_closed_port_exits_1(run: Callable[..., Result]) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"LLAMA_CLOUD_API_KEY": TEST_KEY}
+    r = run("--base-url", f"http://127.0.0.1:{port}", "auth", "status", env=env)
+    assert r.code == 1 and "Key check:    failed: could not reach 127.0.0.1" in r.stdout
+    assert r.stderr.startswith("lx: could not reach 127.0.0.1") and "(after 3 attempts)" in r.stderr
+
+
+def test_config_set_notes_plain_http(run: Callable[..., Result]) -> None:
+    r = run("config", "set", "base_url", "http://proxy.example.com")
+    assert r.code == 0 and "--allow-http" in r.stderr
+    r = run("config", "set", "base_url", "http://127.0.0.1:8787")
+    assert r.code == 0 and "--allow-http" not in r.stderr
 
 
 def test_status_no_check(run: Callable[..., Result]) -> None:

@@ -37,7 +37,8 @@ Examples:
 
 app = typer.Typer(help=HELP, no_args_is_help=True, rich_markup_mode=None)
 
-PROBE_PATH = "/api/v2/extract"
+CHECK_RETRIES = 2
+CHECK_MAX_WAIT = 10.0  # seconds of waiting between retries, in all
 
 
 def check_key(state: State, *, api_key_override: str | None = None) -> None:
@@ -51,6 +52,8 @@ def check_key(state: State, *, api_key_override: str | None = None) -> None:
     if settings.organization_id:
         params.append(("organization_id", settings.organization_id))
     client = make_client(state, require_key=True, api_key_override=api_key_override)
+    # A check answers quickly: two retries (a blip, a 429) rather than the listing's five.
+    client.policy = replace(client.policy, max_retries=CHECK_RETRIES, max_total=CHECK_MAX_WAIT)
     try:
         client.list_page(params)
     finally:

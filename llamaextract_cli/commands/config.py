@@ -136,6 +136,15 @@ def _shadowing_env(state: State, profile: str, key: str) -> str | None:
     return None
 
 
+def _plain_http_remote(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    from llamaextract_cli.api.factory import is_loopback
+
+    parts = urlsplit(url)
+    return parts.scheme == "http" and not is_loopback(parts.hostname or "")
+
+
 # --- commands ---------------------------------------------------------------------
 
 
@@ -236,6 +245,12 @@ def set_(
     settings.check_profile_name(profile)
     settings.set_setting(environ, profile, key, stored)
     emit(state.env.stderr, f"Set {key} = {stored} in profile '{profile}'")
+    if key == "base_url" and _plain_http_remote(str(stored)):
+        emit(
+            state.env.stderr,
+            "note: lx will not send the key over plain http:// to a host that is not "
+            "loopback unless you pass --allow-http",
+        )
     env_name = _shadowing_env(state, profile, key)
     if env_name:
         emit(state.env.stderr, f"note: {env_name} is set and takes precedence over this value")
