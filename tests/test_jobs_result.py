@@ -1,0 +1,222 @@
+"""`lx jobs result`: per_doc objects, per_page / per_table_row rows, jobs without a result."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from llamaextract_cli.api.client import ApiClient
+from llamaextract_cli.context import State
+from llamaextract_cli.output.delimited import flatten
+from llamaextract_cli.sandbox.app import SandboxApp
+from llamaextract_cli.sandbox.clock import FakeClock
+from llamaextract_cli.sandbox.transport import SandboxTransport
+
+NOW = "2026-01-01T00:00:00Z"
+NOW_S = 1_767_225_600.0
+AUTH = {"authorization": "Bearer k"}
+
+
+def make_app(**kwargs: Any) -> SandboxApp:
+    return SandboxApp(jobs=300, seed=7, now=NOW, clock=FakeClock(NOW_S), **kwargs)
+
+
+def inject(app: SandboxApp) -> Callable[[State], None]:
+    def setup(state: State) -> None:
+        state._client = ApiClient(
+            base_url="http://sandbox.invalid", api_key="k", transport=SandboxTransport(app)
+        )
+
+    return setup
+
+
+def serve(job: dict[str, Any]) -> Callable[[State], None]:
+    """A server that answers every GET with `job` (the newer shape, odd cases)."""
+
+    def setup(state: State) -> None:
+        transport = httpx.MockTransport(lambda request: httpx.Response(200, json=job))
+        state._client = ApiClient(base_url="http://x.invalid", api_key="k", transport=transport)
+
+    return setup
+
+
+def find(app: SandboxApp, status: str, target: str | None = None) -> dict[str, Any]:
+    query = [("status", status), ("page_size", "100"), ("expand", "configuration")]
+    for job in app.handle("GET", "/api/v2/extract", query, AUTH).json()["items"]:
+        if target is None or job["configuration"]["extraction_target"] == target:
+            return job
+    raise AssertionError(f"no {status} {target} job")
+
+
+@pytest.fixture
+def app() -> SandboxApp:
+    return make_app()
+
+
+# --- per_doc: one object ------------------------------------------------------------------
+
+
+def test_per_doc_is_compact_json_off_a_terminal(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    r = lx("jobs", "result", job["id"], state_setup=inject(app))
+    assert (r.code, r.stderr) == (0, "")
+    assert r.stdout.count("\n") == 1
+    assert json.loads(r.stdout) == job["extract_result"]
+
+
+def test_per_doc_is_pretty_json_on_a_terminal(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    r = lx("jobs", "result", job["id"], tty=True, state_setup=inject(app))
+    assert r.stdout == json.dumps(job["extract_result"], indent=2, ensure_ascii=False) + "\n"
+
+
+def test_per_doc_as_one_row(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    result = job["extract_result"]
+    r = lx("jobs", "result", job["id"], "-o", "csv", state_setup=inject(app))
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    assert rows == [list(result), [flatten(v) for v in result.values()]]
+    r = lx(
+        "jobs", "result", job["id"], "-o", "tsv", "-f", "total,currency", state_setup=inject(app)
+    )
+    assert r.stdout == f"total\tcurrency\n{flatten(result['total'])}\t{result['currency']}\n"
+    r = lx("jobs", "result", job["id"], "-o", "table", state_setup=inject(app))
+    assert len(r.stdout.splitlines()) == 2
+
+
+def test_per_doc_with_fields_as_json(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    result = job["extract_result"]
+    r = lx("jobs", "result", job["id"], "-o", "jsonl", "-f", "total,nope", state_setup=inject(app))
+    assert json.loads(r.stdout) == {"total": result["total"], "nope": None}
+
+
+# --- per_page / per_table_row: rows ----------------------------------------------------------
+
+
+def test_rows_are_jsonl_off_a_terminal(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_page")
+    r = lx("jobs", "result", job["id"], state_setup=inject(app))
+    assert r.code == 0
+    assert [json.loads(line) for line in r.stdout.splitlines()] == job["extract_result"]
+
+
+def test_rows_are_a_table_on_a_terminal(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_table_row")
+    rows = job["extract_result"]
+    r = lx("jobs", "result", job["id"], tty=True, state_setup=inject(app))
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == [k.upper() for k in rows[0]]
+    assert len(lines) == len(rows) + 1
+
+
+def test_rows_as_csv_with_fields(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_table_row")
+    rows = job["extract_result"]
+    r = lx("jobs", "result", job["id"], "-o", "csv", "-f", "qty,name", state_setup=inject(app))
+    assert r.stdout == "qty,name\n" + "".join(f"{row['qty']},{row['name']}\n" for row in rows)
+
+
+def test_rows_fields_are_dot_paths(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_page")
+    rows = job["extract_result"]
+    r = lx(
+        "jobs",
+        "result",
+        job["id"],
+        "-o",
+        "tsv",
+        "-f",
+        "title,parties.0.name",
+        state_setup=inject(app),
+    )
+    expected = ["title\tparties.0.name"]
+    for row in rows:
+        name = (row.get("parties") or [{}])[0].get("name") if row.get("parties") else None
+        expected.append(f"{flatten(row.get('title'))}\t{flatten(name)}")
+    assert r.stdout.splitlines() == expected
+
+
+def test_json_is_always_the_raw_value(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_page")
+    r = lx("jobs", "result", job["id"], "-o", "json", state_setup=inject(app))
+    assert json.loads(r.stdout) == job["extract_result"]
+    r = lx("jobs", "result", job["id"], "-o", "json", tty=True, state_setup=inject(app))
+    assert r.stdout == json.dumps(job["extract_result"], indent=2, ensure_ascii=False) + "\n"
+
+
+def test_seed_shape(lx: Any) -> None:
+    app = make_app(api_shape="seed")
+    job = find(app, "COMPLETED", "per_table_row")
+    r = lx("jobs", "result", job["id"], "-o", "jsonl", state_setup=inject(app))
+    assert [json.loads(line) for line in r.stdout.splitlines()] == job["extract_result"]
+
+
+def test_empty_rows(lx: Any) -> None:
+    job = {"id": "ext-e", "status": "COMPLETED", "extract_result": []}
+    for fmt, out in (("json", "[]\n"), ("jsonl", ""), ("csv", ""), ("table", "")):
+        r = lx("jobs", "result", "ext-e", "-o", fmt, state_setup=serve(job))
+        assert (r.code, r.stdout) == (0, out), fmt
+
+
+def test_scalar_elements_become_value_rows(lx: Any) -> None:
+    job = {"id": "ext-s", "status": "COMPLETED", "extract_result": [1, {"a": 2}]}
+    r = lx("jobs", "result", "ext-s", "-o", "csv", state_setup=serve(job))
+    assert r.stdout == "value,a\n1,\n,2\n"
+
+
+# --- no result -----------------------------------------------------------------------------
+
+
+def test_failed_job_names_its_error(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "FAILED")
+    r = lx("jobs", "result", job["id"], state_setup=inject(app))
+    assert (r.code, r.stdout) == (1, "")
+    assert r.stderr == (
+        f"lx: job {job['id']} is FAILED, so it has no result: {job['error_message']}\n"
+    )
+
+
+def test_unfinished_and_cancelled_jobs(lx: Any, app: SandboxApp) -> None:
+    live = app.live_job_ids()[0]
+    r = lx("jobs", "result", live, state_setup=inject(app))
+    assert r.code == 1
+    assert r.stderr == (
+        f"lx: job {live} is PENDING, so it has no result yet "
+        f"(lx jobs wait {live} && lx jobs result {live})\n"
+    )
+    job = find(app, "CANCELLED")
+    r = lx("jobs", "result", job["id"], state_setup=inject(app))
+    assert (r.code, r.stderr) == (1, f"lx: job {job['id']} is CANCELLED, so it has no result\n")
+
+
+def test_completed_without_a_result(lx: Any) -> None:
+    job = {"id": "ext-n", "status": "COMPLETED", "file_input": "dfl-1", "usage": {"credits": 1}}
+    r = lx("jobs", "result", "ext-n", state_setup=serve(job))
+    assert (r.code, r.stdout) == (1, "")
+    assert r.stderr == "lx: job ext-n is COMPLETED but carries no extract_result\n"
+
+
+def test_unknown_job(lx: Any, app: SandboxApp) -> None:
+    r = lx("jobs", "result", "ext-nope", state_setup=inject(app))
+    assert (r.code, r.stdout, r.stderr) == (4, "", "lx: job ext-nope not found\n")
+
+
+def test_bad_fields(lx: Any, app: SandboxApp) -> None:
+    r = lx("jobs", "result", "ext-1", "-f", "a,,b", state_setup=inject(app))
+    assert r.code == 2 and "empty name" in r.stderr
+
+
+def test_through_the_sandbox_url(lx: Any, sandbox_url: str) -> None:
+    listing = lx(
+        "--base-url", sandbox_url, "jobs", "list", "-s", "COMPLETED", "-L", "1", "-f", "id"
+    )
+    job_id = json.loads(listing.stdout)["id"]
+    r = lx("--base-url", sandbox_url, "jobs", "result", job_id, "-o", "json")
+    assert r.code == 0 and json.loads(r.stdout)
