@@ -206,12 +206,14 @@ class SandboxApp:
             allowed, handler, args = ("GET",), self._list, (query, fault)
         elif len(parts) == 1:
             allowed = ("GET", "DELETE")
-            handler = self._get if method == "GET" else self._delete
+            handler = self._delete if method == "DELETE" else self._get
             args = (parts[0], query)
         elif len(parts) == 2 and parts[1] == "cancel":
             allowed, handler, args = ("POST",), self._cancel, (parts[0], query)
         else:
             return _error(404, "Not Found")
+        if method == "HEAD" and "GET" in allowed:
+            method = "GET"  # HEAD is GET without the body (the carrier drops it)
         if method not in allowed:
             return _error(405, "Method Not Allowed", [("allow", ", ".join(allowed))])
         denied = self._auth(headers)

@@ -252,7 +252,7 @@ class Dataset:
         processed = 0
         meta: dict[str, Any] | None = None
         if status == COMPLETED:
-            processed = pages
+            pages = processed = max(pages, 1)
             doc_tokens = pages * rng.randint(350, 1400)
             result, per_page = _result(cfg, rng, created, pages)
             out_tokens = rng.randint(60, 400) + 45 * (len(result) if per_page else 1)

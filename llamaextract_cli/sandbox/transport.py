@@ -40,6 +40,6 @@ class SandboxTransport(httpx.BaseTransport):
         return httpx.Response(
             resp.status,
             headers=resp.headers,
-            content=resp.body,
+            content=b"" if request.method == "HEAD" else resp.body,
             request=request,
         )
