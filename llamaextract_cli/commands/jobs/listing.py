@@ -104,7 +104,7 @@ def list_jobs(
     if watch:
         from llamaextract_cli.commands.jobs.watching import run_watch
 
-        run_watch(state, filters, interval=interval, output=output, fields=field_list)
+        run_watch(state, filters, interval=interval, output=output, fields=field_list, limit=limit)
         return
     from llamaextract_cli.commands.jobs.streaming import stream_jobs
 
