@@ -18,9 +18,9 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import pytest
+from lxtest import TEST_KEY, Result
 
 from llamaextract_cli import settings, settings_file
 from llamaextract_cli.commands import auth
@@ -31,15 +31,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-TEST_KEY = "llx-TESTKEY-0123456789abcdefSECRET"  # as in conftest.py
 BAD_KEY = "llx-BADKEY-0000000000000000REVOKED"
 MASKED = "llx-…CRET"
-
-
-class Result(Protocol):  # conftest.Result
-    code: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture(autouse=True)
