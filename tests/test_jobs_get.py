@@ -175,7 +175,7 @@ def test_fields_help(lx: Any) -> None:
 def test_panel_on_a_terminal(lx: Any, app: SandboxApp) -> None:
     [long_id] = find(app, "COMPLETED", "per_page")
     [failed] = find(app, "FAILED")
-    r = lx("jobs", "get", long_id, failed, tty=True, state_setup=inject(app))
+    r = lx("jobs", "get", long_id, failed, tty=True, env={"TERM": "xterm"}, state_setup=inject(app))
     assert (r.code, r.stderr) == (0, "")
     assert "\x1b[" in r.stdout  # status in colour
     out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
