@@ -42,15 +42,22 @@ MAX_TIME_BAR = 90
 
 
 def make_console(
-    stream: IO[str], *, width: int, color: bool, environ: Mapping[str, str] | None = None
+    stream: IO[str],
+    *,
+    width: int,
+    color: bool,
+    terminal: bool | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Console:
+    """A console on `stream`: no colour codes at all unless `color`; `terminal`
+    (default: `color`) allows cursor movement, which the live view needs."""
     from rich.console import Console
 
     return Console(
         file=stream,
         width=width,
         color_system="standard" if color else None,
-        force_terminal=color,
+        force_terminal=color if terminal is None else terminal,
         no_color=not color,
         highlight=False,
         markup=False,
@@ -392,7 +399,7 @@ def watch_view(
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, width=width)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, width=width)
     table.add_column(" ", no_wrap=True, width=1)
     for col in columns:
         table.add_column(
@@ -417,8 +424,8 @@ def watch_view(
             footer.append(f"{status} {counts[status]}", style=_style(status))
             footer.append("  ")
     footer.append(
-        f"· {len(changed)} changed (*) · refreshed {refreshed.strftime('%H:%M:%S')} UTC, "
-        f"every {interval:g}s · Ctrl-C to stop",
+        f"· {len(changed)} changed (*) · refreshed {refreshed.strftime('%H:%M:%S')} UTC "
+        f"every {interval:g}s · Ctrl-C stops",
         style="bright_black",
     )
     footer.no_wrap = True

@@ -205,6 +205,8 @@ class StatsAccumulator:
         self.unknown: dict[str, None] = {}
         self.first: datetime | None = None
         self.last: datetime | None = None
+        # hours are only ever shown for windows under two days: skip them for longer ones
+        self._hours = window.since is None or window.end - window.since < HOURLY_BELOW
 
     def add(self, job: Mapping[str, Any]) -> None:
         status = job.get("status")
@@ -237,8 +239,9 @@ class StatsAccumulator:
         if self.last is None or created > self.last:
             self.last = created
         _tally(self.days, created.date()).add(status, pages, credits)
-        hour = created.replace(minute=0, second=0, microsecond=0)
-        _tally(self.hours, hour).add(status, pages, credits)
+        if self._hours:
+            hour = created.replace(minute=0, second=0, microsecond=0)
+            _tally(self.hours, hour).add(status, pages, credits)
 
     def add_all(self, jobs: Iterable[Mapping[str, Any]]) -> StatsAccumulator:
         for job in jobs:

@@ -100,12 +100,16 @@ def _width(state: State) -> int:
     return terminal_width(state.env.stdout)
 
 
-def _console(state: State) -> Any:
+def console_for(state: State) -> Any:
     from llamaextract_cli.triage.render import make_console
 
     color = state.color and bool(state.env.stdout_isatty)
     return make_console(
-        state.env.stdout, width=_width(state), color=color, environ=state.env.environ
+        state.env.stdout,
+        width=_width(state),
+        color=color,
+        terminal=bool(state.env.stdout_isatty),
+        environ=state.env.environ,
     )
 
 
@@ -169,7 +173,7 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
         from llamaextract_cli.triage.render import render_stats
 
         chosen = by or "configuration"
-        render_stats(_console(state), result, acc.rows(chosen), chosen)
+        render_stats(console_for(state), result, acc.rows(chosen), chosen)
         return
     _write_rows(state, fmt, acc.rows(by or ("hour" if acc.hourly() else "day")))
 
@@ -238,7 +242,7 @@ def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
         if not groups:
             state.env.warn("no FAILED jobs match")
             return
-        render_errors(_console(state), groups, acc.total, utcnow())
+        render_errors(console_for(state), groups, acc.total, utcnow())
         shown = f" (showing {len(groups)})" if len(groups) < len(acc) else ""
         state.env.warn(
             f"{acc.total:,} failed jobs in {len(acc)} groups{shown}. "

@@ -30,7 +30,7 @@ import typer
 
 from llamaextract_cli.commands.jobs import app
 from llamaextract_cli.context import get_state
-from llamaextract_cli.errors import UsageError
+from llamaextract_cli.errors import Interrupted, UsageError
 from llamaextract_cli.options import FieldsOpt, FormatOpt, job_filters
 from llamaextract_cli.query import JobFilter
 
@@ -144,10 +144,13 @@ def run_watch(
         until_terminal=until_terminal,
         capacity=max(1000, 10 * size),
     )
-    if fmt == "table" and state.env.stdout_isatty:
-        _live(state, loop, fields, interval)
-    else:
-        _stream(state, loop, fields)
+    try:
+        if fmt == "table" and state.env.stdout_isatty:
+            _live(state, loop, fields, interval)
+        else:
+            _stream(state, loop, fields)
+    except KeyboardInterrupt:  # typer would turn it into a silent exit 130
+        raise Interrupted("interrupted") from None
 
 
 def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None:
@@ -175,12 +178,12 @@ def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None
 def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval: float) -> None:
     from rich.live import Live
 
-    from llamaextract_cli.commands.jobs.triage import _console
+    from llamaextract_cli.commands.jobs.triage import console_for
     from llamaextract_cli.output.columns import Column, columns_for_fields
     from llamaextract_cli.triage.render import watch_view
 
     columns = columns_for_fields(fields) if fields else _watch_columns(Column)
-    console = _console(state)
+    console = console_for(state)
     first = True
     with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
         for jobs, changes, observed in loop:
