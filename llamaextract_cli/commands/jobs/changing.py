@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from llamaextract_cli._click import Choice
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.commands.jobs import app
 from llamaextract_cli.commands.jobs.inspect import (
@@ -28,7 +29,6 @@ from llamaextract_cli.commands.jobs.inspect import (
 )
 from llamaextract_cli.context import get_state
 from llamaextract_cli.errors import ExitStatus, LxError, UsageError
-from llamaextract_cli.options import FormatOpt
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
@@ -39,6 +39,17 @@ YesOpt = Annotated[
 ]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", help="Show what would happen; change nothing.")
+]
+
+ResultsFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-o",
+        click_type=Choice(("json", "jsonl", "csv", "tsv", "table"), case_sensitive=False),
+        help="Also print one result per job on stdout in this format (default: nothing on stdout).",
+        show_default=False,
+    ),
 ]
 
 CANCEL_HELP = """Cancel jobs that are PENDING, THROTTLED or RUNNING.
@@ -158,7 +169,7 @@ def cancel_cmd(
     dry_run: DryRunOpt = False,
     project_id: ProjectOpt = None,
     org: OrgOpt = None,
-    output: FormatOpt = None,
+    output: ResultsFormatOpt = None,
 ) -> None:
     change(
         get_state(ctx),
@@ -183,7 +194,7 @@ def delete_cmd(
     dry_run: DryRunOpt = False,
     project_id: ProjectOpt = None,
     org: OrgOpt = None,
-    output: FormatOpt = None,
+    output: ResultsFormatOpt = None,
 ) -> None:
     change(
         get_state(ctx),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llamaextract_cli import waiter
+from llamaextract_cli._click import Choice
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.commands.jobs import app
 from llamaextract_cli.commands.jobs.inspect import (
@@ -27,7 +28,7 @@ from llamaextract_cli.commands.jobs.inspect import (
 from llamaextract_cli.commands.jobs.listing import parse_field_list
 from llamaextract_cli.context import get_state
 from llamaextract_cli.errors import Interrupted, JobsFailed, NotFoundError, UsageError, WaitTimeout
-from llamaextract_cli.options import FieldsOpt, FormatOpt
+from llamaextract_cli.options import FieldsOpt
 from llamaextract_cli.timeparse import DURATION_HELP, humanize_duration
 
 if TYPE_CHECKING:
@@ -58,6 +59,18 @@ Examples:
 
 MAX_NAMED = 5
 
+FinalFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-o",
+        click_type=Choice(("table", "json", "jsonl", "csv", "tsv"), case_sensitive=False),
+        help="Print the final jobs on stdout in this format (default: nothing on stdout; "
+        "with -f alone, the format `lx jobs get` would use).",
+        show_default=False,
+    ),
+]
+
 
 @app.command("wait", help=WAIT_HELP)
 def wait_cmd(
@@ -84,7 +97,7 @@ def wait_cmd(
     ] = 2.0,
     project_id: ProjectOpt = None,
     org: OrgOpt = None,
-    output: FormatOpt = None,
+    output: FinalFormatOpt = None,
     fields: FieldsOpt = None,
 ) -> None:
     state = get_state(ctx)
