@@ -271,6 +271,17 @@ def serve(
     _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults)
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _run(
     host: str,
     port: int,
@@ -314,6 +325,12 @@ def _run(
     ids = sandbox.live_job_ids()
     if ids:
         print(f"lx sandbox: {len(ids)} live jobs: {' '.join(ids)}", file=err)
+    if not _is_loopback(host):
+        print(
+            f"lx sandbox: warning: listening on {host}, reachable beyond this machine"
+            + ("" if api_key else "; any API key is accepted (set --api-key)"),
+            file=err,
+        )
     print("lx sandbox: press Ctrl-C to stop", file=err, flush=True)
 
     stop = threading.Event()

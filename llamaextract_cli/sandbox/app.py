@@ -7,7 +7,6 @@ frameworks; `transport.SandboxTransport` serves it in-process to httpx and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from bisect import bisect_left
@@ -93,6 +92,7 @@ class SandboxApp:
 
     `now` anchors the data set's timestamps (epoch seconds, ISO string or datetime;
     default: the clock's now at start). `clock` drives live jobs and rate limits.
+    `cache_bytes` bounds the cache of serialized jobs (0 turns it off).
     """
 
     def __init__(
@@ -106,7 +106,7 @@ class SandboxApp:
         clock: Clock | None = None,
         faults: FaultConfig | None = None,
         max_page_size: int = 100,
-        cache_size: int = 50_000,
+        cache_bytes: int = 256 * 2**20,
     ) -> None:
         if api_shape not in SHAPES:
             raise ValueError(f"api_shape must be one of {', '.join(SHAPES)}, not {api_shape!r}")
@@ -126,8 +126,11 @@ class SandboxApp:
         self._deleted: set[int] = set()
         self._version = 0
         self._matches: OrderedDict[tuple[Any, ...], Sequence[int]] = OrderedDict()
+        # serialized jobs that cannot change (neither live nor touched by a mutation)
         self._cache: dict[tuple[int, int], bytes] = {}
-        self._cache_size = cache_size
+        self._cache_max = cache_bytes
+        self._cache_used = 0
+        self._cache_lock = threading.Lock()
 
     # ------------------------------------------------------------------ public helpers
     @property
@@ -371,13 +374,16 @@ class SandboxApp:
                 return cached
         status, updated = self._state(rank, elapsed_ms)
         out = dumps(d.materialize(rank, status, updated, flags, self.api_shape))
-        if not dynamic and self._cache_size:
-            cache = self._cache
-            if len(cache) >= self._cache_size:
-                # FIFO eviction; another thread may race us, which only costs a miss
-                with contextlib.suppress(StopIteration, KeyError, RuntimeError):
-                    del cache[next(iter(cache))]
-            cache[key] = out
+        if not dynamic and self._cache_max:
+            with self._cache_lock:
+                cache = self._cache
+                # evict the newest entries: on a scan bigger than the cache (paging through
+                # everything, again and again) the oldest ones keep being hit
+                while cache and self._cache_used + len(out) > self._cache_max:
+                    self._cache_used -= len(cache.popitem()[1])
+                if key not in cache and len(out) <= self._cache_max:
+                    cache[key] = out
+                    self._cache_used += len(out)
         return out
 
     # ------------------------------------------------------------------ one job

@@ -18,6 +18,7 @@ from llamaextract_cli.sandbox.configs import PARSE_RATE, TIER_RATE, ConfigSpec
 from llamaextract_cli.sandbox.configs import inline_config as _inline_config
 from llamaextract_cli.sandbox.configs import saved_configs as _saved_configs
 from llamaextract_cli.sandbox.failures import uuid_from
+from llamaextract_cli.sandbox.rng import FastRandom
 from llamaextract_cli.sandbox.timeutil import iso_ms
 
 STATUSES = ("PENDING", "THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
@@ -65,7 +66,7 @@ class Dataset:
         self.anchor_ms = anchor_ms
         self.n_historical = jobs
         self.n_live = live
-        rng = random.Random(f"lx-sandbox:{seed}")
+        rng = FastRandom(f"lx-sandbox:{seed}")
         self.organization_id = "org-" + uuid_from(rng.getrandbits(128))
         self.project_ids = (
             "prj-" + uuid_from(rng.getrandbits(128)),
@@ -99,9 +100,12 @@ class Dataset:
     def _historical(self, rng: random.Random, jobs: int) -> list[tuple[Any, ...]]:
         anchor_s = self.anchor_ms // 1000
         rand, randint, getrandbits = rng.random, rng.randint, rng.getrandbits
+        # Timestamps come from their own stream: how many draws they take depends on the
+        # anchor (working hours), and the IDs, statuses and contents must not.
+        trng = FastRandom(f"lx-sandbox-time:{self.seed}")
         # busy periods: a few busy days and some busy hours (center offset s, sigma s)
         bursts = [
-            (rng.uniform(0.5, 29.5) * 86400, rng.choice((900.0, 1800.0, 3 * 3600.0, 8 * 3600.0)))
+            (trng.uniform(0.5, 29.5) * 86400, trng.choice((900.0, 1800.0, 3 * 3600.0, 8 * 3600.0)))
             for _ in range(12)
         ]
         cum_status = _cumulative(_STATUS_WEIGHTS)
@@ -118,13 +122,13 @@ class Dataset:
             else:
                 if status not in TERMINAL and rand() < 0.85:
                     horizon = 1800.0 if status == RUNNING else 900.0
-                    offset_s = rng.uniform(5.0, horizon)
+                    offset_s = trng.uniform(5.0, horizon)
                 elif rand() < 0.35:
-                    center, sigma = bursts[randint(0, len(bursts) - 1)]
-                    offset_s = min(max(rng.gauss(center, sigma), 60.0), 30 * 86400.0 - 1)
+                    center, sigma = bursts[trng.randint(0, len(bursts) - 1)]
+                    offset_s = min(max(trng.gauss(center, sigma), 60.0), 30 * 86400.0 - 1)
                 else:
-                    offset_s = _background_offset(rng, anchor_s)
-                offset_ms = int(offset_s * 1000) + randint(0, 999)
+                    offset_s = _background_offset(trng, anchor_s)
+                offset_ms = int(offset_s * 1000) + trng.randint(0, 999)
                 project = 0 if rand() < 0.85 else 1
                 if rand() < 0.6:
                     cfg = _pick(saved_weights, rand())
@@ -169,7 +173,7 @@ class Dataset:
         return out
 
     def _live_rows(self, seed: int, live: int) -> list[tuple[Any, ...]]:
-        rng = random.Random(f"lx-sandbox-live:{seed}")
+        rng = FastRandom(f"lx-sandbox-live:{seed}")
         out: list[tuple[Any, ...]] = []
         for i in range(live):
             pend = 1500 + rng.randint(0, 800)
@@ -240,7 +244,7 @@ class Dataset:
             job["configuration"] = cfg.as_json(shape)
         if cfg.id:
             job["configuration_id"] = cfg.id
-        rng = random.Random(self.jseed[rank])
+        rng = FastRandom(self.jseed[rank])
         parse_tier = cfg.effective_parse_tier
         if parse_tier is None:
             parse_job_id = None

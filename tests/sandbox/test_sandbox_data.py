@@ -225,3 +225,26 @@ def test_memory_grows_by_a_few_hundred_bytes_per_job() -> None:
     tracemalloc.stop()
     assert data.n == 10_004
     assert current / 10_000 < 600  # bytes per job: 100,000 jobs stay under 60 MB
+
+
+def test_ids_and_contents_do_not_depend_on_the_anchor(make_app: Any) -> None:
+    """The built-in profile anchors at 'now': an ID seen in one run must exist in the next."""
+    a = {j["id"]: j for j in full(make_app(jobs=500, seed=9, now="2026-01-01T00:00:00Z"))}
+    b = {j["id"]: j for j in full(make_app(jobs=500, seed=9, now="2026-03-04T17:23:45.678Z"))}
+    assert a.keys() == b.keys()
+    for job_id, job in a.items():
+        other = b[job_id]
+        for key in ("status", "file_input", "configuration_id", "error_message", "project_id"):
+            assert job.get(key) == other.get(key), key
+
+
+@pytest.mark.parametrize("cache_bytes", [0, 20_000])
+def test_the_job_cache_changes_no_byte(make_app: Any, cache_bytes: int) -> None:
+    reference = make_app(jobs=300, seed=4)
+    small = make_app(jobs=300, seed=4, cache_bytes=cache_bytes)
+    for _ in range(2):
+        for query in ([], [("expand", "configuration")], [("status", "FAILED")]):
+            want = Api(reference).list_all(query, page_size=30)
+            assert Api(small).list_all(query, page_size=30) == want
+    assert small._cache_used <= cache_bytes
+    assert sum(len(v) for v in small._cache.values()) == small._cache_used
