@@ -55,7 +55,9 @@ def root(
         typer.Option(
             "--profile",
             "-p",
-            help="Profile of the settings file to use (env LX_PROFILE); `sandbox` is built in.",
+            help="Profile of the settings file to use (env LX_PROFILE). The built-in "
+            "`sandbox` profile talks to an in-process emulator and ignores the LLAMA_CLOUD_* "
+            "variables; only --base-url overrides it.",
             metavar="NAME",
         ),
     ] = None,

@@ -36,7 +36,10 @@ class State:
             from llamaextract_cli.settings import resolve
 
             self._settings = resolve(
-                self.env.environ, profile_flag=self.profile, base_url_flag=self.base_url
+                self.env.environ,
+                profile_flag=self.profile,
+                base_url_flag=self.base_url,
+                warn=self.env.warn,
             )
         return self._settings
 
