@@ -28,6 +28,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     allow_http: bool = False
+    argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
     _settings: Resolved | None = None
     _client: ApiClient | None = None
 

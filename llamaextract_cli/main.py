@@ -68,6 +68,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
 
         exc = click_exceptions()
         command = get_root_command(state=state)
+        command.context_settings["obj"].argv = list(argv)
         try:
             rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
         except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git

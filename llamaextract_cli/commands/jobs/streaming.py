@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import shlex
-import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -78,7 +77,7 @@ def stream_jobs(
 
 def _hint_more(state: State, count: int, token: str | None, command: str) -> None:
     if token:
-        args = [a for a in sys.argv[1:] if a]
+        args = [a for a in state.argv if a]
         resume = " ".join(shlex.quote(a) for a in _without_token(args))
         state.env.warn(
             f"showing the first {count} jobs; more match. Next page: "
