@@ -378,3 +378,12 @@ def test_get_over_a_real_socket(lx: Any) -> None:
     assert r.code == 4
     assert json.loads(r.stdout) == [api_get(make_app(), i) for i in ids]
     assert r.stderr == "lx: job ext-nope not found\n"
+
+
+def test_the_same_failure_for_every_id_is_one_line(lx: Any) -> None:
+    app = make_app(faults=FaultConfig(no_retry_rate=1.0))
+    ids = find(make_app(), "COMPLETED", n=3)
+    r = lx("jobs", "get", *ids, state_setup=inject(app))
+    assert r.code == 1 and r.stdout == ""
+    assert r.stderr.count("\n") == 1
+    assert r.stderr.startswith("lx: the API answered 503 Service Unavailable")

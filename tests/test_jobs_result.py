@@ -235,3 +235,12 @@ def test_through_the_sandbox_url(lx: Any, sandbox_url: str) -> None:
     job_id = json.loads(listing.stdout)["id"]
     r = lx("--base-url", sandbox_url, "jobs", "result", job_id, "-o", "json")
     assert r.code == 0 and json.loads(r.stdout)
+
+
+def test_the_job_id_from_stdin(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    line = json.dumps({"id": job["id"], "status": "COMPLETED"}) + "\n"
+    r = lx("jobs", "result", "-", stdin=line, state_setup=inject(app))
+    assert (r.code, json.loads(r.stdout)) == (0, job["extract_result"])
+    r = lx("jobs", "result", "-", stdin=line + "ext-2\n", state_setup=inject(app))
+    assert (r.code, r.stderr) == (2, "lx: lx jobs result takes one job; stdin held 2 job IDs\n")

@@ -65,5 +65,13 @@ def _one(call: Callable[[str], Any], job_id: str) -> Outcome[Any]:
         return Outcome(job_id, error=e)
 
 
-def not_found_line(job_id: str) -> str:
-    return f"job {job_id} not found"
+def common_failure(outcomes: Sequence[Outcome[Any]]) -> LxError | None:
+    """The error every one of several calls met (the network is down, the service fails):
+    worth one line rather than one per ID. None when any call succeeded or the errors differ
+    or are 404s."""
+    errors = [o.error for o in outcomes]
+    if len(errors) < 2 or any(e is None or isinstance(e, NotFoundError) for e in errors):
+        return None
+    first = errors[0]
+    assert first is not None
+    return first if all(e is not None and e.message == first.message for e in errors) else None

@@ -22,7 +22,7 @@ from llamaextract_cli.commands.jobs.inspect import (
     JobIdsArg,
     OrgOpt,
     ProjectOpt,
-    fetch_jobs,
+    fetch_or_fail,
     job_ids,
     scope_params,
     write_json_value,
@@ -262,7 +262,7 @@ def _plan(
     state: State, action: Action, ids: Sequence[str], params: list[tuple[str, str]], force: bool
 ) -> list[Change]:
     plan: list[Change] = []
-    for outcome in fetch_jobs(state, ids, params):
+    for outcome in fetch_or_fail(state, ids, params):
         change = Change(outcome.id, job=outcome.value)
         if outcome.not_found:
             change.not_found = True

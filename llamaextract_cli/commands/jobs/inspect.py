@@ -136,6 +136,19 @@ def fetch_jobs(
     return run_each(lambda job_id: client.get_job(job_id, params), ids)
 
 
+def fetch_or_fail(
+    state: State, ids: Sequence[str], params: Sequence[tuple[str, str]]
+) -> list[Outcome[dict[str, Any]]]:
+    """`fetch_jobs`, raising the error itself when every ID met the same one."""
+    from llamaextract_cli.api.batch import common_failure
+
+    outcomes = fetch_jobs(state, ids, params)
+    error = common_failure(outcomes)
+    if error is not None:
+        raise error
+    return outcomes
+
+
 def report_failures(state: State, outcomes: Sequence[Outcome[Any]]) -> int:
     """One stderr line per ID that failed; the exit status: 1 if any failed otherwise,
     else 4 if any was unknown, else 0."""
@@ -230,7 +243,7 @@ def get_cmd(
     if panel:
         expands = tuple(dict.fromkeys((*expands, "configuration", "usage")))
     wanted = job_ids(state, ids)
-    outcomes = fetch_jobs(state, wanted, scope_params(state, expands, project_id, org))
+    outcomes = fetch_or_fail(state, wanted, scope_params(state, expands, project_id, org))
     jobs = [o.value for o in outcomes if o.value is not None]
     if panel:
         _print_panels(state, jobs)
@@ -258,7 +271,10 @@ def _print_panels(state: State, jobs: Sequence[Mapping[str, Any]]) -> None:
 @app.command("result", help=RESULT_HELP)
 def result_cmd(
     ctx: typer.Context,
-    job_id: Annotated[str, typer.Argument(metavar="JOB_ID", help="The job (ext-…).")],
+    job_id: Annotated[
+        str,
+        typer.Argument(metavar="JOB_ID", help="The job (ext-…); `-` reads it from stdin."),
+    ],
     project_id: ProjectOpt = None,
     org: OrgOpt = None,
     output: FormatOpt = None,
@@ -277,9 +293,7 @@ def result_cmd(
 
     state = get_state(ctx)
     field_list = parse_row_fields(fields)
-    if not job_id.strip():
-        raise UsageError("the job ID is empty", hint="check the shell variable you passed")
-    result = completed_result(fetch_one(state, job_id.strip(), project_id, org))
+    result = completed_result(fetch_one(state, one_id(state, job_id), project_id, org))
     if isinstance(result, list):
         _write_rows(state, result, state.output_format(output), field_list)
     elif output in ("csv", "tsv", "table"):
@@ -290,6 +304,18 @@ def result_cmd(
         state.env.stdout.write(dumps(_project_value(result, field_list)) + "\n")
     else:
         write_json_value(state, _project_value(result, field_list))
+
+
+def one_id(state: State, arg: str) -> str:
+    """The job ID argument, or the one ID on stdin for `-`."""
+    from llamaextract_cli.jobids import from_args
+
+    env = state.env
+    ids = from_args([arg], env.stdin, stdin_isatty=bool(env.stdin_isatty))
+    if len(ids) != 1:
+        got = "no job ID" if not ids else f"{len(ids)} job IDs"
+        raise UsageError(f"lx jobs result takes one job; stdin held {got}")
+    return ids[0]
 
 
 def fetch_one(state: State, job_id: str, project_id: str | None, org: str | None) -> Any:
