@@ -386,3 +386,20 @@ def test_help_has_examples(run: Callable[..., Any], capsys: pytest.CaptureFixtur
         assert "Examples:" in text and f"lx jobs {command}" in text
         if command != "watch":
             assert "last 7 days" in text
+
+
+def test_ids_have_no_default_window(run: Callable[..., Any]) -> None:
+    jobs = listed(run, "--since", "30d")
+    picked = [jobs[5], jobs[-1]]  # one recent, the oldest of the month
+    ids = ",".join(j["id"] for j in picked)
+    stats = stats_json(run, "--id", ids)
+    assert stats["window"]["since"] is None and stats["window"]["default"] is False
+    assert stats["total"] == 2
+    assert stats["by_day"][0]["date"] == picked[1]["created_at"][:10]
+    assert sum(r["total"] for r in stats["by_day"]) == 2
+
+
+def test_table_of_nothing(run: Callable[..., Any]) -> None:
+    r = run("jobs", "stats", "--since", "3d", "--input", "nothing", tty=True)
+    assert r.code == 0
+    assert ANSI.sub("", r.stdout).rstrip().endswith("no jobs match")

@@ -135,9 +135,11 @@ def _legend(statuses: Iterable[str]) -> Text:
 def _window_text(window: Mapping[str, Any]) -> str:
     since = window.get("since")
     until = window.get("until")
-    left = since[:16].replace("T", " ") if since else "the first job"
     right = until[:16].replace("T", " ") if until else "now"
-    text = f"Jobs created {left} → {right} UTC"
+    if since:
+        text = f"Jobs created {since[:16].replace('T', ' ')} → {right} UTC"
+    else:
+        text = f"Jobs created up to {right} UTC"
     if window.get("default"):
         text += " (default: last 7 days)"
     return text
@@ -307,6 +309,9 @@ def render_stats(
     width = console.width
     for line in stats_header(stats):
         console.print(line, no_wrap=True, overflow="ellipsis")
+    if not stats["total"]:
+        console.print(Text("no jobs match", style="bright_black"))
+        return
     console.print()
     for line in status_bars(stats["by_status"], stats["total"], width):
         console.print(line, no_wrap=True, overflow="crop")
@@ -318,8 +323,6 @@ def render_stats(
     if by not in ("status", charted):  # those two are already drawn as charts above
         console.print()
         console.print(group_table(rows, by, width))
-    if not stats["total"]:
-        console.print(Text("no jobs match", style="bright_black"))
 
 
 # ---------------------------------------------------------------------- errors
