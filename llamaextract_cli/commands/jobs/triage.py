@@ -15,12 +15,12 @@ from llamaextract_cli.context import get_state
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.options import FormatOpt, PageSizeOpt, job_filters
 from llamaextract_cli.query import JobFilter
+from llamaextract_cli.triage.stats import GROUPINGS
 
 if TYPE_CHECKING:
     from llamaextract_cli.context import State
     from llamaextract_cli.triage.stats import Window
 
-GROUPINGS = ("status", "day", "hour", "configuration", "tier", "input-type")
 
 STATS_HELP = """Aggregate jobs: counts by status and day, failure rate, pages, credits, durations.
 
