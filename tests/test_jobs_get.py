@@ -387,3 +387,22 @@ def test_the_same_failure_for_every_id_is_one_line(lx: Any) -> None:
     assert r.code == 1 and r.stdout == ""
     assert r.stderr.count("\n") == 1
     assert r.stderr.startswith("lx: the API answered 503 Service Unavailable")
+
+
+def test_a_422_on_the_job_id_counts_as_not_found(lx: Any, app: SandboxApp) -> None:
+    [job_id] = find(app, "COMPLETED")
+    detail = {"detail": [{"loc": ["path", "job_id"], "msg": "not a valid id", "type": "x"}]}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/bad"):
+            return httpx.Response(422, json=detail)
+        return httpx.Response(200, json=api_get(app, job_id))
+
+    def setup(state: State) -> None:
+        transport = httpx.MockTransport(handler)
+        state._client = ApiClient(base_url="http://x.invalid", api_key="k", transport=transport)
+
+    r = lx("jobs", "get", job_id, "bad", "-f", "id", state_setup=setup)
+    assert (r.code, r.stdout, r.stderr) == (4, f'{{"id":"{job_id}"}}\n', "lx: job bad not found\n")
+    r = lx("jobs", "result", "bad", state_setup=setup)
+    assert (r.code, r.stderr) == (4, "lx: job bad not found\n")

@@ -133,7 +133,16 @@ def fetch_jobs(
     from llamaextract_cli.api.batch import run_each
 
     client = state.client()
-    return run_each(lambda job_id: client.get_job(job_id, params), ids)
+
+    def get(job_id: str) -> dict[str, Any]:
+        try:
+            return client.get_job(job_id, params)
+        except UsageError as e:  # 422 on the path: the server finds the ID malformed
+            if "job_id" in e.message:
+                raise NotFoundError(f"job {job_id} not found ({e.message})") from None
+            raise
+
+    return run_each(get, ids)
 
 
 def fetch_or_fail(
@@ -319,10 +328,12 @@ def one_id(state: State, arg: str) -> str:
 
 
 def fetch_one(state: State, job_id: str, project_id: str | None, org: str | None) -> Any:
-    try:
-        return state.client().get_job(job_id, scope_params(state, (), project_id, org))
-    except NotFoundError:
-        raise NotFoundError(f"job {job_id} not found") from None
+    [outcome] = fetch_jobs(state, [job_id], scope_params(state, (), project_id, org))
+    if outcome.not_found:
+        raise NotFoundError(f"job {job_id} not found")
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.value
 
 
 def completed_result(job: Mapping[str, Any]) -> Any:
