@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import parse_qsl, unquote
 
-from llamaextract_cli.sandbox.app import SandboxApp
+from llamaextract_cli.sandbox.app import SandboxApp, SandboxResponse
 from llamaextract_cli.sandbox.timeutil import http_date
 
 _REASONS = {
@@ -46,6 +47,13 @@ class _HTTPServer(ThreadingHTTPServer):
         self.conns_lock = threading.Lock()
         super().__init__(addr, _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """One line, not a traceback; clients hanging up mid-answer are not worth one."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) or self.stopping.is_set():
+            return
+        print(f"lx sandbox: error serving {client_address}: {exc!r}", file=sys.stderr)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -70,10 +78,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         target, _, qs = self.path.partition("?")
         query = parse_qsl(qs, keep_blank_values=True)
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            self.send_error(400, "Bad Content-Length")
+            return
         body = self.rfile.read(length) if length > 0 else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        resp = self.server.app.handle(self.command, unquote(target), query, headers, body)
+        try:
+            resp = self.server.app.handle(self.command, unquote(target), query, headers, body)
+        except Exception as e:  # a bug in the emulator: answer like a server would
+            print(f"lx sandbox: internal error: {e!r}", file=sys.stderr)
+            resp = SandboxResponse(
+                500, [("content-type", "application/json")], b'{"detail":"Internal Server Error"}'
+            )
         if resp.delay > 0 and self.server.stopping.wait(resp.delay):
             self.close_connection = True
             return

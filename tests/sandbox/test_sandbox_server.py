@@ -148,3 +148,26 @@ def test_serve_forever_returns_on_request_stop() -> None:
     srv.request_stop()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_bugs_and_bad_requests_do_not_take_the_server_down(
+    capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make()
+    with SandboxServer(app) as srv:
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("a bug")
+
+        with monkeypatch.context() as m:
+            m.setattr(app, "handle", broken)
+            resp = httpx.get(srv.url + LIST, headers=AUTH)
+        assert (resp.status_code, resp.json()) == (500, {"detail": "Internal Server Error"})
+        with socket.create_connection(("127.0.0.1", srv.port)) as sock:
+            sock.sendall(b"GET /api/v2/extract HTTP/1.1\r\nHost: x\r\nContent-Length: zz\r\n\r\n")
+            sock.settimeout(5)
+            assert sock.recv(1024).startswith(b"HTTP/1.1 400")
+        assert httpx.get(srv.url + LIST, headers=AUTH).status_code == 200
+    err = capfd.readouterr().err
+    assert "internal error: RuntimeError('a bug')" in err
+    assert "Traceback" not in err
