@@ -51,6 +51,7 @@ class ApiClient:
         self._sleep = sleep
         self._clock = clock
         self._rand = rand
+        self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
@@ -73,6 +74,8 @@ class ApiClient:
             failure, headers = self._attempt(method, path, params, attempts)
             if not isinstance(failure, _Retryable):
                 return failure
+            if failure.status == 429:
+                self.throttled += 1
             retries_done = attempts - 1
             if retries_done >= self.policy.max_retries:
                 raise failure.final(attempts)
