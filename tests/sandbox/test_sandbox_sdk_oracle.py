@@ -173,7 +173,9 @@ def test_combined_filters(client: LlamaCloud, everything: list[Job]) -> None:
 
 
 def test_get(client: LlamaCloud, everything: list[Job]) -> None:
-    for job in everything[::60]:
+    one_of_each = {j.status: j for j in reversed(everything)}
+    assert len(one_of_each) == 6
+    for job in [*one_of_each.values(), *everything[::60]]:
         got = client.extract.get(job.id, expand=["configuration", "extract_metadata", "usage"])
         assert got.id == job.id and got.status == job.status
         assert got.configuration == job.configuration
@@ -229,3 +231,23 @@ def test_the_seed_shape_is_not_the_current_one() -> None:
     client = sdk("http://sandbox.invalid", httpx.Client(transport=SandboxTransport(app)))
     with pytest.raises(llama_cloud.APIResponseValidationError):
         list(client.extract.list())
+
+
+def test_the_sdk_repeats_array_keys_and_the_sandbox_reads_them() -> None:
+    app = make_app(jobs=50)
+    seen: list[httpx.URL] = []
+
+    class Recording(SandboxTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request.url)
+            return super().handle_request(request)
+
+    client = sdk("http://sandbox.invalid", httpx.Client(transport=Recording(app)))
+    everything = list(client.extract.list(page_size=100))
+    chosen = [everything[5].id, everything[1].id]
+    got = list(client.extract.list(job_ids=chosen, expand=["configuration", "extract_metadata"]))
+    query = seen[-1].params
+    assert query.get_list("job_ids") == chosen
+    assert query.get_list("expand") == ["configuration", "extract_metadata"]
+    assert [j.id for j in got] == [everything[1].id, everything[5].id]
+    assert all(j.configuration is not None for j in got)
