@@ -4,9 +4,9 @@
 deadline passes. Between polls it sleeps the `Schedule`'s interval: `--interval`
 for the first 30 seconds, then 1.5x longer each poll up to 30 s (or up to
 `--interval` when that is longer), and at least twice as long, 5 s or more,
-after the API answered 429. A poll that fails for a passing reason (network,
-429, 5xx; the client has already retried those) is skipped, up to
-`MAX_FAILED_POLLS` in a row. It never sleeps 0 s: no busy loop.
+after a poll met a 429 (even one the client's retries got past). A poll that
+fails for a passing reason (network, 429, 5xx; the client has already retried
+those) is skipped, up to `MAX_FAILED_POLLS` in a row. It never sleeps 0 s: no busy loop.
 
 `CLOCK` and `SLEEP` are what the command uses; tests replace them (a fake clock
 whose sleep advances it), so no test waits for real.
@@ -127,8 +127,12 @@ def wait_for(
     clock: Clock | None = None,
     sleep: Sleep | None = None,
     hooks: Hooks | None = None,
+    throttled: Callable[[], bool] = lambda: False,
 ) -> WaitResult:
-    """Poll until every job is terminal, a job is unknown (first poll), or time runs out."""
+    """Poll until every job is terminal, a job is unknown (first poll), or time runs out.
+
+    `throttled()` tells whether the last poll met a 429, even one the client retried.
+    """
     clock = clock or CLOCK
     sleep = sleep or SLEEP
     hooks = hooks or Hooks()
@@ -152,8 +156,8 @@ def wait_for(
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:
             return WaitResult(jobs, elapsed, timed_out=True)
-        throttled = any(getattr(e, "status_code", None) == 429 for e in errors)
-        pause = schedule.next(elapsed, throttled=throttled)
+        slowed = throttled() or any(getattr(e, "status_code", None) == 429 for e in errors)
+        pause = schedule.next(elapsed, throttled=slowed)
         if errors:
             hooks.on_retry(errors[-1], pause)
         if timeout is not None:

@@ -382,3 +382,13 @@ def test_wait_over_a_real_socket(
         )
     assert r.code == 0 and json.loads(r.stdout)["status"] == "COMPLETED"
     assert world.elapsed == timeline(live["COMPLETED"])[1]
+
+
+def test_a_retried_429_slows_the_polls_down_too(
+    lx: Any, monkeypatch: pytest.MonkeyPatch, live: dict[str, str]
+) -> None:
+    # The second poll meets one 429; the client's retry gets the answer.
+    world = make_world(monkeypatch, faults=FaultConfig(schedule=["ok", "429"]))
+    r = lx("jobs", "wait", live["COMPLETED"], state_setup=world.setup)
+    assert r.code == 0 and "polling failed" not in r.stderr
+    assert world.sleeps[:2] == [2.0, 5.0]

@@ -150,6 +150,7 @@ def _run(
                 interval=interval,
                 timeout=timeout,
                 hooks=display.hooks(),
+                throttled=_throttle_watch(state),
             )
     except KeyboardInterrupt:
         raise Interrupted(
@@ -161,6 +162,19 @@ def _run(
 def span(seconds: float) -> str:
     """`0s`, `12s`, `3m05s`: whole seconds (humanize_duration, without milliseconds)."""
     return humanize_duration(max(float(int(seconds)), 1.0)) if seconds >= 1 else "0s"
+
+
+def _throttle_watch(state: State) -> Any:
+    """A function telling whether the client met a 429 since it was last called."""
+    client = state.client()
+    seen = [getattr(client, "throttled", 0)]
+
+    def throttled() -> bool:
+        count = getattr(client, "throttled", 0)
+        hit, seen[0] = count > seen[0], count
+        return bool(hit)
+
+    return throttled
 
 
 # --- progress -----------------------------------------------------------------------------
