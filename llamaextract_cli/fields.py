@@ -120,7 +120,7 @@ def validate_field(path: str) -> None:
         if ".".join(segments[:cut]) in KNOWN_FIELDS:
             known = cut
             break
-    if known and all(s.isdigit() for s in segments[known:]):
+    if known and all(s.isascii() and s.isdigit() for s in segments[known:]):
         return
     if known:
         parent = ".".join(segments[:known])
@@ -211,7 +211,7 @@ def _walk(value: Any, segments: tuple[str, ...]) -> Any:
     for seg in segments:
         if isinstance(value, Mapping):
             value = value.get(seg)
-        elif isinstance(value, list) and seg.isdigit():
+        elif isinstance(value, list) and seg.isascii() and seg.isdigit():
             i = int(seg)
             value = value[i] if i < len(value) else None
         else:

@@ -16,7 +16,6 @@ a backslash becomes `\\\\`, a tab `\\t`, a newline `\\n` and a carriage return
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
@@ -44,24 +43,41 @@ def flatten(value: Any) -> str:
     return str(value)
 
 
+_NEEDS_QUOTES = frozenset(',"\r\n')
+
+
+def csv_cell(text: str) -> str:
+    """RFC 4180 quoting: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
+
+    (The csv module quotes only for its own line terminator, so a lone CR in a
+    `\n`-terminated file would go out bare and split the row when read back.)
+    """
+    if _NEEDS_QUOTES.isdisjoint(text):
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_row(cells: Sequence[str]) -> str:
+    """One CSV line, written with a single stream.write so output holds whole rows."""
+    return ",".join(map(csv_cell, cells)) + "\n"
+
+
 class CsvRenderer:
     def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
         self._stream = stream
         self._columns = columns
         self._getters = [c.get for c in columns]
-        self._writer = csv.writer(stream, lineterminator="\n")
         self._started = False
         self._closed = False
 
     def _header(self) -> None:
         self._started = True
-        self._writer.writerow([c.name for c in self._columns])
+        self._stream.write(csv_row([c.name for c in self._columns]))
 
     def write(self, item: Mapping[str, Any]) -> None:
         if not self._started:
             self._header()
-        # csv.writer makes one stream.write per row.
-        self._writer.writerow([flatten(get(item)) for get in self._getters])
+        self._stream.write(csv_row([flatten(get(item)) for get in self._getters]))
 
     def flush(self) -> None:
         self._stream.flush()
