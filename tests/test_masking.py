@@ -21,7 +21,7 @@ CASES = [
     ),
     (
         f"Document {UUID} exceeds the maximum page limit: 800 pages > 300 allowed",
-        "Document <uuid> exceeds the maximum page limit: <n> pages > <n> allowed",
+        "Document <id> exceeds the maximum page limit: <n> pages > <n> allowed",
     ),
     (
         "Extraction timed out after 300 seconds (page 4 of 12)",
@@ -41,7 +41,7 @@ CASES = [
     ),
     (
         f"Parse job {UUID} failed: could not read PDF (encrypted or corrupt)",
-        "Parse job <uuid> failed: could not read PDF (encrypted or corrupt)",
+        "Parse job <id> failed: could not read PDF (encrypted or corrupt)",
     ),
     (
         "Upstream model error: 503 from provider after 3 attempts "

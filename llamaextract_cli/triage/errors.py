@@ -10,8 +10,9 @@ placeholder     what it replaces
 ``<email>``     e-mail addresses
 ``<str>``       quoted text: ``'…'``, ``"…"``, ```…```
 ``<time>``      ISO dates and date-times, clock times (``12:30:05``)
-``<uuid>``      UUIDs (any version)
-``<id>``        prefixed IDs (``ext-…``, ``dfl-…``, ``cfg-…``, ``prj-…``,
+``<id>``        UUIDs (any version; a parse job ID is a bare UUID, a file ID
+                ``dfl-…``: both are "an ID" to the reader), prefixed IDs
+                (``ext-…``, ``dfl-…``, ``cfg-…``, ``prj-…``,
                 ``req_…`` and other ``word-``/``word_`` IDs holding a digit),
                 hex strings of 8+ digits, ``0x…`` values
 ``<path>``      file paths (``/tmp/a/b``, ``./x``, ``~/x``, ``C:\\x``)
@@ -94,7 +95,7 @@ _PLACEHOLDER = {
     "email": "<email>",
     "str": "<str>",
     "time": "<time>",
-    "uuid": "<uuid>",
+    "uuid": "<id>",
     "path": "<path>",
     "file": "<file>",
     "id": "<id>",

@@ -51,7 +51,7 @@ Examples:
 ERRORS_HELP = """Group FAILED jobs by the shape of their error message, most frequent first.
 
 IDs, UUIDs, numbers, sizes, quoted text, paths, file names, URLs, e-mails and
-times are masked (<id>, <uuid>, <n>, <size>, <str>, <path>, <file>, <url>,
+times are masked (<id>, <n>, <size>, <str>, <path>, <file>, <url>,
 <email>, <time>) so messages that differ only there fall in one group. Ties are
 broken by the most recent last_seen. first_seen/last_seen are the created_at of
 the oldest/newest job of the group. Jobs without a message form the group
