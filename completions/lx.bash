@@ -251,13 +251,29 @@ _lx_list() {
   return 0
 }
 
-# _lx_lines FILE CUR PREFIX [SKIP]: the lines of a cache file that start with CUR.
+# _lx_lines FILE CUR PREFIX [SKIP]: the lines of a cache file that start with CUR
+# (one read, no loop over the lines: the job-ID file has up to 500).
 _lx_lines() {
+  local -a lines
   local line
   [[ -r $1 ]] || return 0
-  while IFS= read -r line || [[ -n $line ]]; do
-    [[ -n $line && $line != "${4-}" && $line == "$2"* ]] && COMPREPLY+=("$3$line")
-  done < "$1"
+  IFS=$'\n' read -r -d '' -a lines < "$1"
+  if [[ -n $2 ]]; then  # mark the lines that start with CUR, blank the others, unmark
+    lines=("${lines[@]/#"$2"/$'\1'}")
+    lines=("${lines[@]/#[!$'\1']*/}")
+    lines=("${lines[@]/#$'\1'/"$2"}")
+  fi
+  if [[ -n ${4-} ]]; then
+    for line in "${lines[@]}"; do
+      [[ -n $line && $line != "$4" ]] && COMPREPLY+=("$3$line")
+    done
+  elif [[ $- == *f* ]]; then
+    COMPREPLY+=(${lines[@]/#/"$3"})
+  else
+    set -f  # unquoted to drop the blanked lines, never to expand a pattern
+    COMPREPLY+=(${lines[@]/#/"$3"})
+    set +f
+  fi
   return 0
 }
 

@@ -218,18 +218,15 @@ function __lx_values
         case p
             printf '%s\tprofile\n' "$pre"sandbox
             set -l file (__lx_cache_dir)/profiles
-            if test -r $file
-                while read -l line
-                    test -n "$line" -a "$line" != sandbox; and printf '%s\tprofile\n' "$pre$line"
-                end <$file
-            end
+            test -r $file; or return
+            set -l lines (string match -r -- '^\S+$' <$file)
+            set lines (string match -v -- sandbox $lines)
+            set -q lines[1]; and printf (string replace -a % %% -- "$pre")'%s\tprofile\n' $lines
         case j
             set -l file (__lx_cache_dir)/job_ids
-            if test -r $file
-                while read -l line
-                    test -n "$line"; and printf '%s\n' "$pre$line"
-                end <$file
-            end
+            test -r $file; or return
+            set -l lines (string match -r -- '^\S+$' <$file)
+            set -q lines[1]; and printf (string replace -a % %% -- "$pre")'%s\n' $lines
         case f
             __fish_complete_path "$cur"
     end

@@ -430,13 +430,29 @@ _lx_list() {
   return 0
 }
 
-# _lx_lines FILE CUR PREFIX [SKIP]: the lines of a cache file that start with CUR.
+# _lx_lines FILE CUR PREFIX [SKIP]: the lines of a cache file that start with CUR
+# (one read, no loop over the lines: the job-ID file has up to 500).
 _lx_lines() {
+  local -a lines
   local line
   [[ -r $1 ]] || return 0
-  while IFS= read -r line || [[ -n $line ]]; do
-    [[ -n $line && $line != "${4-}" && $line == "$2"* ]] && COMPREPLY+=("$3$line")
-  done < "$1"
+  IFS=$'\n' read -r -d '' -a lines < "$1"
+  if [[ -n $2 ]]; then  # mark the lines that start with CUR, blank the others, unmark
+    lines=("${lines[@]/#"$2"/$'\1'}")
+    lines=("${lines[@]/#[!$'\1']*/}")
+    lines=("${lines[@]/#$'\1'/"$2"}")
+  fi
+  if [[ -n ${4-} ]]; then
+    for line in "${lines[@]}"; do
+      [[ -n $line && $line != "$4" ]] && COMPREPLY+=("$3$line")
+    done
+  elif [[ $- == *f* ]]; then
+    COMPREPLY+=(${lines[@]/#/"$3"})
+  else
+    set -f  # unquoted to drop the blanked lines, never to expand a pattern
+    COMPREPLY+=(${lines[@]/#/"$3"})
+    set +f
+  fi
   return 0
 }
 
@@ -805,18 +821,15 @@ function __lx_values
         case p
             printf '%s\tprofile\n' "$pre"sandbox
             set -l file (__lx_cache_dir)/profiles
-            if test -r $file
-                while read -l line
-                    test -n "$line" -a "$line" != sandbox; and printf '%s\tprofile\n' "$pre$line"
-                end <$file
-            end
+            test -r $file; or return
+            set -l lines (string match -r -- '^\S+$' <$file)
+            set lines (string match -v -- sandbox $lines)
+            set -q lines[1]; and printf (string replace -a % %% -- "$pre")'%s\tprofile\n' $lines
         case j
             set -l file (__lx_cache_dir)/job_ids
-            if test -r $file
-                while read -l line
-                    test -n "$line"; and printf '%s\n' "$pre$line"
-                end <$file
-            end
+            test -r $file; or return
+            set -l lines (string match -r -- '^\S+$' <$file)
+            set -q lines[1]; and printf (string replace -a % %% -- "$pre")'%s\n' $lines
         case f
             __fish_complete_path "$cur"
     end
