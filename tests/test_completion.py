@@ -586,6 +586,25 @@ def test_real_shell_finds_the_cache_where_platformdirs_puts_it(
         assert got == [f"ext-in-{cache_dir.parent.name}"]
 
 
+def test_bash_completion_leaves_the_shell_options_as_they_were(shell_env: dict[str, str]) -> None:
+    bash = shutil.which("bash")
+    assert bash
+    script = (
+        'source "$1"; before="$- $(shopt -p nocasematch)"; COMP_WORDS=(lx jobs get ext-2);'
+        " COMP_CWORD=3; _lx; COMP_WORDS=(lx jobs list -s f); _lx;"
+        ' [[ "$- $(shopt -p nocasematch)" == "$before" ]] && echo same'
+    )
+    env = {k: v for k, v in shell_env.items() if k != "PATH"}  # $(shopt) needs no PATH
+    out = _run([bash, "--norc", "-c", script, "bash", str(SCRIPTS["bash"])], env)
+    assert out.strip() == "same"
+
+
+def test_install_understands_a_versioned_shell_name(lx: Runner, home: Path) -> None:
+    r = lx("completion", "install", env=_env(home, SHELL="/opt/homebrew/bin/bash-5.2"))
+    assert r.code == 0, r.stderr
+    assert (home / ".local/share/bash-completion/completions/lx").is_file()
+
+
 def test_bash_registers_the_function_for_lx() -> None:
     bash = shutil.which("bash")
     assert bash

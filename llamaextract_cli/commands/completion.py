@@ -143,7 +143,7 @@ def install(
 
 def detect_shell(environ: Mapping[str, str]) -> str:
     """The shell $SHELL names, if lx has a script for it."""
-    name = os.path.basename(environ.get("SHELL", "").rstrip("/"))
+    name = os.path.basename(environ.get("SHELL", "").rstrip("/")).rstrip("0123456789.-")
     if name not in choices.SHELLS:
         shown = environ.get("SHELL") or "(not set)"
         raise UsageError(
