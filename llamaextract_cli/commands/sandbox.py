@@ -7,7 +7,7 @@ so `lx --help` does not pay for it (nor for httpx).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -63,6 +63,7 @@ def _rate(name: str, value: float | None) -> float:
 
 @app.command("serve", help=SERVE_HELP, no_args_is_help=False)
 def serve(
+    ctx: typer.Context,
     host: Annotated[
         str,
         typer.Option(
@@ -268,7 +269,9 @@ def serve(
     except ValueError as e:
         hint = "--fault-schedule" if "schedule" in str(e) else None
         raise typer.BadParameter(str(e), param_hint=hint) from None
-    _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults)
+    env = getattr(ctx.obj, "env", None)  # the run's State, when lx's root command made one
+    err = getattr(env, "stderr", None) or sys.stderr
+    _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults, err)
 
 
 def _is_loopback(host: str) -> bool:
@@ -293,6 +296,7 @@ def _run(
     now: str | None,
     max_page_size: int,
     faults: FaultConfig,
+    err: TextIO,
 ) -> None:
     import signal
     import threading
@@ -311,34 +315,32 @@ def _run(
         max_page_size=max_page_size,
     )
     server = SandboxServer(sandbox, host=host, port=port)
-    try:
-        server.start()
-    except OSError as e:
-        raise typer.BadParameter(
-            f"cannot listen on {host}:{port}: {e.strerror or e}", param_hint="--host/--port"
-        ) from None
-    err = sys.stderr
-    print(
-        f"lx sandbox: serving {jobs} jobs (seed {seed}, shape {api_shape}) on {server.url}",
-        file=err,
-    )
-    ids = sandbox.live_job_ids()
-    if ids:
-        print(f"lx sandbox: {len(ids)} live jobs: {' '.join(ids)}", file=err)
-    if not _is_loopback(host):
-        print(
-            f"lx sandbox: warning: listening on {host}, reachable beyond this machine"
-            + ("" if api_key else "; any API key is accepted (set --api-key)"),
-            file=err,
-        )
-    print("lx sandbox: press Ctrl-C to stop", file=err, flush=True)
-
     stop = threading.Event()
     previous: dict[int, object] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
     try:
+        try:
+            server.start()
+        except OSError as e:
+            raise typer.BadParameter(
+                f"cannot listen on {host}:{port}: {e.strerror or e}", param_hint="--host/--port"
+            ) from None
+        print(
+            f"lx sandbox: serving {jobs} jobs (seed {seed}, shape {api_shape}) on {server.url}",
+            file=err,
+        )
+        ids = sandbox.live_job_ids()
+        if ids:
+            print(f"lx sandbox: {len(ids)} live jobs: {' '.join(ids)}", file=err)
+        if not _is_loopback(host):
+            print(
+                f"lx sandbox: warning: listening on {host}, reachable beyond this machine"
+                + ("" if api_key else "; any API key is accepted (set --api-key)"),
+                file=err,
+            )
+        print("lx sandbox: press Ctrl-C to stop", file=err, flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

@@ -129,3 +129,15 @@ def test_serve_runs_until_a_signal_and_stops_cleanly(sig: int) -> None:
     assert err.rstrip().endswith("lx sandbox: stopped")
     with pytest.raises(httpx.ConnectError):
         httpx.get(served.url + "/api/v2/extract")
+
+
+def test_usage_errors_through_the_lx_root(lx: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """`lx sandbox serve` with a bad value: exit 2, one line naming the option, no traceback."""
+    r = lx("sandbox", "serve", "--error-rate", "1.5")
+    assert r.code == 2
+    assert "--error-rate" in r.stderr and "between 0 and 1" in r.stderr
+    assert "Traceback" not in r.stderr
+    r = lx("sandbox")  # no command: the group's help
+    captured = capsys.readouterr()
+    assert r.code == 2
+    assert "serve" in r.stderr + captured.err + captured.out
