@@ -248,3 +248,37 @@ def test_the_job_cache_changes_no_byte(make_app: Any, cache_bytes: int) -> None:
             assert Api(small).list_all(query, page_size=30) == want
     assert small._cache_used <= cache_bytes
     assert sum(len(v) for v in small._cache.values()) == small._cache_used
+
+
+def test_same_bytes_across_processes_and_hash_seeds() -> None:
+    import os
+    import subprocess
+    import sys
+
+    probe = """
+import hashlib, json
+from llamaextract_cli.sandbox.app import SandboxApp
+from llamaextract_cli.sandbox.clock import FakeClock
+app = SandboxApp(jobs=300, seed=7, now="2026-01-01T00:00:00Z", clock=FakeClock(0))
+digest, token = hashlib.sha256(), None
+while True:
+    query = [("page_size", "100"), ("expand", "configuration"), ("expand", "extract_metadata")]
+    query += [("page_token", token)] if token else []
+    body = app.handle("GET", "/api/v2/extract", query, {"authorization": "Bearer k"}, b"").body
+    digest.update(body)
+    token = json.loads(body).get("next_page_token")
+    if not token:
+        break
+print(digest.hexdigest())
+"""
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", probe],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
