@@ -50,8 +50,13 @@ class Values:
 
     def __post_init__(self) -> None:
         for word in self.words:
-            if not _SAFE_WORD.fullmatch(word):
-                raise ValueError(f"completion word {word!r} has characters the scripts cannot bake")
+            _check_word(word)
+
+
+def _check_word(word: str) -> None:
+    """Refuse a name or value the scripts could not bake as a plain word."""
+    if not _SAFE_WORD.fullmatch(word):
+        raise ValueError(f"completion word {word!r} has characters the scripts cannot bake")
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,8 @@ def build_tree(root: Any | None = None) -> Command:
 def _command(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Command:
     from typer import _click
 
+    for name in path[-1:]:
+        _check_word(name)
     node = Command(path=path, help=_short(cmd.get_short_help_str(limit=300)))
     for param in cmd.get_params(ctx):
         if getattr(param, "hidden", False):
@@ -137,6 +144,8 @@ def _option(path: tuple[str, ...], param: Any) -> Option:
     names = tuple(
         sorted((*param.opts, *param.secondary_opts), key=lambda n: (not n.startswith("--"), n))
     )
+    for name in names:
+        _check_word(name)
     takes_value = not (param.is_flag or param.count)
     values = _option_values(path, param) if takes_value else None
     return Option(
