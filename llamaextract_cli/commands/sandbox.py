@@ -347,6 +347,6 @@ def _run(
         pass
     finally:
         server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
     print("lx sandbox: stopped", file=err, flush=True)

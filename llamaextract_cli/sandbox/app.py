@@ -11,7 +11,7 @@ import json
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -204,15 +204,12 @@ class SandboxApp:
     ) -> SandboxResponse:
         rest = path[len(PREFIX) :].strip("/")
         parts = rest.split("/") if rest else []
-        handler: Callable[..., SandboxResponse]
         if not parts:
-            allowed, handler, args = ("GET",), self._list, (query, fault)
+            allowed: tuple[str, ...] = ("GET",)
         elif len(parts) == 1:
             allowed = ("GET", "DELETE")
-            handler = self._delete if method == "DELETE" else self._get
-            args = (parts[0], query)
         elif len(parts) == 2 and parts[1] == "cancel":
-            allowed, handler, args = ("POST",), self._cancel, (parts[0], query)
+            allowed = ("POST",)
         else:
             return _error(404, "Not Found")
         if method == "HEAD" and "GET" in allowed:
@@ -222,7 +219,13 @@ class SandboxApp:
         denied = self._auth(headers)
         if denied is not None:
             return denied
-        return handler(*args)
+        if not parts:
+            return self._list(query, fault)
+        if len(parts) == 2:
+            return self._cancel(parts[0], query)
+        if method == "DELETE":
+            return self._delete(parts[0], query)
+        return self._get(parts[0], query)
 
     def _auth(self, headers: Mapping[str, str]) -> SandboxResponse | None:
         value = headers.get("authorization")

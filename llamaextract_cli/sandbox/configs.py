@@ -75,11 +75,11 @@ class ConfigSpec:
 
     def pages_extracted(self, pages: int) -> int:
         if self.target_pages:
-            wanted = set()
+            wanted: set[int] = set()
             for part in self.target_pages.split(","):
                 lo, _, hi = part.partition("-")
                 wanted.update(range(int(lo), int(hi or lo) + 1))
-            pages = sum(1 for p in wanted if p <= pages)
+            pages = len([p for p in wanted if p <= pages])
         if self.max_pages is not None:
             pages = min(pages, self.max_pages)
         return pages
