@@ -41,7 +41,11 @@ def check_url(url: str, allow_http: bool) -> None:
 
 
 def sandbox_transport(url: str) -> httpx.BaseTransport:
-    """The in-process emulator for a `sandbox:` URL (`sandbox://?jobs=600&seed=7&shape=seed`)."""
+    """The in-process emulator for a `sandbox:` URL.
+
+    Query options: jobs, seed, shape (current|seed), live, now (ISO anchor), e.g.
+    `sandbox://?jobs=600&seed=7&shape=seed&now=2026-01-01T00:00:00Z`.
+    """
     from llamaextract_cli.sandbox.app import SandboxApp
     from llamaextract_cli.sandbox.transport import SandboxTransport
 
@@ -51,6 +55,8 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
             jobs=int(options.get("jobs", 300)),
             seed=int(options.get("seed", 0)),
             api_shape=options.get("shape", "current"),
+            live=int(options.get("live", 4)),
+            now=options.get("now"),
         )
     except (ValueError, TypeError) as e:
         raise UsageError(f"bad sandbox URL {url!r}: {e}") from None
