@@ -8,9 +8,10 @@ Flattening rule (one cell per column, the same for csv and tsv):
 - objects and arrays are compact JSON in the cell (`{"total":3}`, `[1,2]`).
 
 CSV follows RFC 4180: a cell that holds a comma, a double quote, a CR or a LF
-is wrapped in double quotes, with inner quotes doubled; rows end with `\\n`. TSV never quotes: in every cell (header included) a
-backslash becomes `\\\\`, a tab `\\t`, a newline `\\n` and a carriage return
-`\\r`, so every row is exactly one line with one tab between cells.
+is wrapped in double quotes, with inner quotes doubled; rows end with `\\n`.
+TSV never quotes: in every cell (header included) a backslash becomes `\\\\`,
+a tab `\\t`, a newline `\\n` and a carriage return `\\r`, so every row is
+exactly one line with one tab between cells.
 """
 
 from __future__ import annotations
