@@ -21,7 +21,7 @@ _lx_cache_dir() {
   esac
   if [[ ${XDG_CACHE_HOME-} == /* ]]; then
     _lx_dir=$XDG_CACHE_HOME/lx
-    # platformdirs before 4.3 ignored XDG_CACHE_HOME on macOS
+    # older platformdirs releases ignore XDG_CACHE_HOME on macOS
     [[ $OSTYPE == darwin* && ! -d $_lx_dir ]] && _lx_dir=$HOME/Library/Caches/lx
   elif [[ $OSTYPE == darwin* ]]; then
     _lx_dir=$HOME/Library/Caches/lx

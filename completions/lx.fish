@@ -189,7 +189,7 @@ function __lx_cache_dir
         return
     end
     if string match -q -- '/*' "$XDG_CACHE_HOME"
-        # platformdirs before 4.3 ignored XDG_CACHE_HOME on macOS
+        # older platformdirs releases ignore XDG_CACHE_HOME on macOS
         if test "$__lx_os" != Darwin; or test -d "$XDG_CACHE_HOME/lx"
             echo "$XDG_CACHE_HOME/lx"
             return
