@@ -65,13 +65,15 @@ def _pages(
         if nxt is not None and not isinstance(nxt, str):
             nxt = str(nxt)
         first = items[0].get("id") if items and isinstance(items[0], dict) else None
+        # Also on the last page: a server that hands out a token to a page already sent
+        # would otherwise have its jobs written twice.
+        if first is not None and first == previous_first:
+            raise ProtocolError("the server sent the same page twice; stopping")
         if nxt is not None:
             if nxt in seen_tokens:
                 raise ProtocolError(
                     "the server repeated a page token; stopping instead of looping forever"
                 )
-            if first is not None and first == previous_first:
-                raise ProtocolError("the server sent the same page twice; stopping")
             empty_run = empty_run + 1 if not items else 0
             if empty_run > MAX_EMPTY_PAGES:
                 raise ProtocolError(f"the server sent {empty_run} empty pages in a row; stopping")
