@@ -94,3 +94,14 @@ def test_bare_group_shows_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -
 
     assert run(["jobs"]) == 2
     assert "Commands:" in capsys.readouterr().err
+
+
+def test_the_generated_reference_is_up_to_date() -> None:
+    proc = subprocess.run(
+        [sys.executable, "scripts/gen_reference.py", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=__import__("pathlib").Path(__file__).resolve().parent.parent,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
