@@ -29,8 +29,10 @@ def sandbox() -> None:
 SERVE_HELP = """Serve the emulator over HTTP/1.1 on 127.0.0.1 until Ctrl-C or SIGTERM.
 
 The data set is deterministic: the same --jobs, --seed and --now give the same jobs, byte
-for byte. A few extra "live" jobs, created at start, go PENDING -> RUNNING -> COMPLETED or
-FAILED over about ten seconds. The URL and the live job IDs are printed to stderr.
+for byte, and --jobs N serves exactly N jobs. With --live N, N extra newest jobs created at
+start go PENDING -> RUNNING -> COMPLETED or FAILED over about ten seconds, for showing
+`lx jobs wait` and `lx jobs watch`; off by default so that the data set holds still while a
+client compares listings. The URL (and the live job IDs) are printed to stderr.
 Any `Authorization: Bearer KEY` is accepted unless --api-key is given.
 
 Faults (all off by default) apply to /api/v2/extract requests; rates are probabilities per
@@ -41,6 +43,7 @@ Examples:
   lx sandbox serve --port 8787
   lx sandbox serve --port 0 --jobs 600 --seed 7 --now 2026-01-01T00:00:00Z
   lx sandbox serve --api-shape seed --api-key llx-demo
+  lx sandbox serve --live 4                    # 4 jobs that finish in ~10 s: try jobs wait
   lx sandbox serve --rate-limit 5 --retry-after ms --error-rate 0.1 --latency 200
   lx sandbox serve --fault-schedule 500,429:date,truncate,ok
 
@@ -106,10 +109,11 @@ def serve(
             "--live",
             min=0,
             max=1000,
-            help="Extra newest jobs that advance PENDING -> RUNNING -> done after start.",
+            help="Extra newest jobs that advance PENDING -> RUNNING -> done after start "
+            "(the built-in sandbox profile has 4).",
             metavar="N",
         ),
-    ] = 4,
+    ] = 0,
     now: Annotated[
         str | None,
         typer.Option(
