@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from lxtest import Result, Runner, Stdin
+from lxtest import Result, Runner, Stdin, assert_no_secret, secrets_of
 
 from llamaextract_cli.context import State
 from llamaextract_cli.env import Env
@@ -46,7 +46,8 @@ def lx() -> Runner:
     """Run `lx ARGS...` in-process; returns exit code, stdout and stderr.
 
     `tty=True` makes stdout/stderr look like a terminal; `state_setup` may adjust
-    the State before the run (e.g. inject a client on a fake clock).
+    the State before the run (e.g. inject a client on a fake clock). Every run's
+    output is checked for the keys it was given (`lxtest.assert_no_secret`).
     """
 
     def invoke(
@@ -72,8 +73,12 @@ def lx() -> Runner:
         state = State(env=e)
         if state_setup is not None:
             state_setup(state)
+        secrets = secrets_of(environ, stdin)
         code = run(list(args), state=state)
-        return Result(int(code), out.getvalue(), err.getvalue())
+        result = Result(int(code), out.getvalue(), err.getvalue())
+        # issue 7: no run of the suite may print a key it was given, whole
+        assert_no_secret(result.stdout, result.stderr, secrets)
+        return result
 
     return invoke
 
