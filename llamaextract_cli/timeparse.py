@@ -56,7 +56,10 @@ def parse_when(text: str, now: datetime, *, end_of_day: bool = False) -> datetim
         raise TimeParseError(f"{text!r} is not {WHEN_HELP}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:00:00-05:00 is past the last UTC datetime
+        raise TimeParseError(f"{text!r} is out of the range of dates") from None
 
 
 def parse_api_time(text: str) -> datetime | None:
