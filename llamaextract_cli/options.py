@@ -232,6 +232,11 @@ def build_filter(values: dict[str, Any]) -> JobFilter:
             "--since is later than --until; nothing can match", param_hint="'--since'"
         )
     statuses = tuple(dict.fromkeys(s.upper() for s in values.get("status") or ()))
+    for value in values.get("job_id") or ():
+        if not _split_csv([value]):  # `--id "$JOB"` with JOB unset must not list every job
+            raise typer.BadParameter(
+                "needs a job ID (an empty value would match every job)", param_hint="'--id'"
+            )
     for name in ("config", "input_value", "project", "org"):
         if values.get(name) is not None and not str(values[name]).strip():
             flag = {"input_value": "--input"}.get(name, f"--{name}")
