@@ -122,6 +122,9 @@ def scope_params(
     """expand, project_id and organization_id query parameters (scope from the profile)."""
     from llamaextract_cli.api.client import expand_params
 
+    for flag, value in (("--project", project), ("--org", org)):
+        if value is not None and not value.strip():  # as for `jobs list`
+            raise UsageError(f"{flag} must not be empty", hint="name one, or leave the flag out")
     settings = state.settings()
     return expand_params(expand, project or settings.project_id, org or settings.organization_id)
 
