@@ -325,7 +325,7 @@ def status(
 
     from llamaextract_cli.secrets import mask
 
-    fmt = (output or "text").lower()
+    fmt = ("text" if output is None else output).lower()  # `-o ""` is no format
     if fmt in ("table", "text"):
         fmt = "text"
     elif fmt not in ("json", "jsonl"):
