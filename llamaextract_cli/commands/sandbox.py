@@ -242,6 +242,10 @@ def serve(
         )
     if api_key is not None and not api_key.strip():
         raise typer.BadParameter("must not be empty", param_hint="--api-key")
+    if not host.strip():  # "" would bind every interface
+        raise typer.BadParameter(
+            "must not be empty (the default is 127.0.0.1)", param_hint="--host"
+        )
     from llamaextract_cli.sandbox.faults import FaultConfig
     from llamaextract_cli.sandbox.timeutil import parse_datetime_us
 
