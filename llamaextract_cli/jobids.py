@@ -36,11 +36,24 @@ def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> lis
                 "'-' reads job IDs from stdin, but stdin is a terminal",
                 hint="pipe them in: lx jobs list -o jsonl | lx jobs get -",
             )
-        return unique(parse_lines(stdin))
+        return unique(parse_lines(_read_lines(stdin)))
     ids = [a.strip() for a in args]
     if any(not i for i in ids):
         raise UsageError("a job ID is empty", hint="check the shell variable you passed")
     return unique(ids)
+
+
+def _read_lines(stdin: IO[str] | None) -> list[str]:
+    """Every line of stdin; a closed or unreadable stdin (`<&-`) is a usage error."""
+    hint = "pipe them in: lx jobs list -o jsonl | lx jobs get -"
+    if stdin is None or getattr(stdin, "closed", False):  # Python sets None for a closed fd 0
+        raise UsageError("'-' reads job IDs from stdin, but stdin is closed", hint=hint)
+    try:
+        return list(stdin)
+    except UnicodeDecodeError:
+        raise UsageError("stdin is not UTF-8 text", hint="pipe job IDs, one a line") from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read job IDs from stdin: {e}", hint=hint) from None
 
 
 def unique(ids: Iterable[str]) -> list[str]:
