@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING
 
 from llamaextract_cli import __version__
 from llamaextract_cli.errors import ExitStatus, Interrupted, LxError
+from llamaextract_cli.secrets import redact_known
 
 if TYPE_CHECKING:
     from llamaextract_cli.context import State
@@ -30,7 +31,16 @@ def _print_error(message: str, hint: str | None = None) -> None:
         line += f" ({hint})"
     stream = _err_stream[-1] if _err_stream else sys.stderr
     with contextlib.suppress(OSError, ValueError):
-        print(line, file=stream, flush=True)
+        print(redact_known(line), file=stream, flush=True)  # an exception may quote a key
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback, on the run's stderr, with every key masked."""
+    import traceback
+
+    stream = _err_stream[-1] if _err_stream else sys.stderr
+    with contextlib.suppress(OSError, ValueError):
+        print(redact_known(traceback.format_exc()).rstrip("\n"), file=stream, flush=True)
 
 
 def _silence_stdout() -> None:
@@ -89,9 +99,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
         return ExitStatus.OK
     except LxError as e:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(e.message, e.hint)
         return e.exit_status
     except KeyboardInterrupt:
@@ -102,9 +110,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
         return ExitStatus.OK
     except Exception as e:  # the last line of defence: never a bare traceback
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback()
         _print_error(
             f"internal error: {type(e).__name__}: {e}",
             "rerun with --debug for the traceback and report it",

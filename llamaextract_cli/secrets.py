@@ -38,3 +38,20 @@ def redact(text: str, key: str | None, *, ellipsis: str = ELLIPSIS) -> str:
     masked = mask(key, ellipsis=ellipsis)
     text = text.replace(f"Bearer {key}", f"Bearer {masked}")
     return text.replace(key, masked)
+
+
+# Every key an API client of this process was built with (`remember`), so that the
+# error boundary can mask it in whatever it prints, tracebacks included.
+_known: set[str] = set()
+
+
+def remember(key: str | None) -> None:
+    if key and len(key) >= MIN_SHOWN_LENGTH:  # masking a 3-letter key would mangle text
+        _known.add(key)
+
+
+def redact_known(text: str) -> str:
+    """``text`` with every remembered key masked (the longest first)."""
+    for key in sorted(_known, key=len, reverse=True):
+        text = redact(text, key)
+    return text
