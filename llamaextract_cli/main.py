@@ -43,6 +43,21 @@ def _print_traceback() -> None:
         print(redact_known(traceback.format_exc()).rstrip("\n"), file=stream, flush=True)
 
 
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """What names the first argument that is not UTF-8 text (bytes the locale could not
+    decode reach Python as lone surrogates, which no request or file can carry)."""
+    for index, arg in enumerate(argv):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            if arg.startswith("--") and "=" in arg:
+                return "the value of " + arg.split("=", 1)[0]
+            if index and argv[index - 1].startswith("-"):
+                return "the value of " + argv[index - 1]
+            return f"argument {index + 1}"
+    return None
+
+
 def _silence_stdout() -> None:
     """After EPIPE: point stdout at /dev/null so the interpreter's final flush is quiet."""
     try:
@@ -70,6 +85,10 @@ def run(argv: Sequence[str], state: State | None = None) -> int:
 
 def _run(argv: Sequence[str], state: State | None) -> int:
     debug = "--debug" in argv
+    what = _not_utf8(argv)
+    if what is not None:
+        _print_error(f"{what} is not UTF-8 text", "check the variable or file it came from")
+        return ExitStatus.USAGE
     try:
         from typer.exceptions import Abort
 
