@@ -150,12 +150,37 @@ def skip_unused_imports() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
 
 
+def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+    r"""Characters an encoding cannot carry, as JSON escapes: `\u00dc`, `\ud83d\ude80`."""
+    out = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if code > 0xFFFF:
+            code -= 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out), error.end
+
+
+def escape_unencodable(stream: IO[str]) -> None:
+    """Never fail on a character `stream` cannot encode (a terminal with LC_ALL=C and
+    PYTHONIOENCODING=ascii, a latin-1 one): write it as a JSON escape, so JSON output
+    stays valid JSON holding the same data, and other formats show the code point."""
+    import codecs
+
+    codecs.register_error("lx-json-escape", _json_escape)
+    with contextlib.suppress(AttributeError, ValueError, OSError):
+        stream.reconfigure(errors="lx-json-escape")  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args in (["--version"], ["-V"]):  # fast path: no typer, no httpx
         print(f"lx {__version__}")
         sys.exit(0)
     skip_unused_imports()
+    escape_unencodable(sys.stdout)
     if threading_main():
         signal.signal(signal.SIGTERM, _on_sigterm)
     code = run(args)
