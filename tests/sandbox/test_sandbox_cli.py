@@ -108,9 +108,7 @@ class Served:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_runs_until_a_signal_and_stops_cleanly(sig: int) -> None:
-    served = Served(
-        "--jobs", "600", "--seed", "7", "--now", "2026-01-01T00:00:00Z", "--live", "4"
-    )
+    served = Served("--jobs", "600", "--seed", "7", "--now", "2026-01-01T00:00:00Z", "--live", "4")
     try:
         first, second = served.lines[:2]
         assert first == f"lx sandbox: serving 600 jobs (seed 7, shape current) on {served.url}"

@@ -1,3 +1,4 @@
+# ruff: noqa: I001  (import order is the order of `lx jobs --help`)
 """`lx jobs ...`: one module per command family, all registered on `app`."""
 
 import typer
