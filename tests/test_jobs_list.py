@@ -105,9 +105,17 @@ def test_flags_become_the_api_parameters(lx: Runner, app: SandboxApp) -> None:
         ("expand", "extract_metadata"),
         ("project_id", "prj-1"),
         ("organization_id", "org-1"),
-        ("page_size", "5"),
+        ("page_size", "7"),  # an explicit --page-size is sent as given
         ("page_token", "TOKEN"),
     ]
+
+
+def test_explicit_page_size_with_a_smaller_limit(lx: Runner, app: SandboxApp) -> None:
+    setup, rec = wire(app)
+    r = lx("jobs", "list", "-L", "5", "--page-size", "7", tty=True, state_setup=setup)
+    assert len(r.stdout.splitlines()) == 6  # header + 5 rows
+    assert ("page_size", "7") in rec.params()  # type: ignore[union-attr]
+    assert "more match (use --limit N or --all)" in r.stderr  # no exact token mid-page
 
 
 def test_relative_since_is_sent_as_utc_iso(lx: Runner, app: SandboxApp) -> None:

@@ -130,18 +130,21 @@ def iter_status(
     token: str | None,
     info: Listing,
     prefetch: bool = True,
+    trim: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Jobs of one query, stopping at `limit` on a page boundary.
+    """Jobs of one query, stopping at `limit`.
 
-    With a limit each request asks only for the jobs still wanted, so the token
-    left in `info.next_token` resumes exactly after the last job shown.
+    With a limit (and `trim`) each request asks only for the jobs still wanted, so a
+    listing stops on a page boundary and the token left in `info.next_token` resumes
+    exactly after the last job shown. Without `trim` (the user chose --page-size) every
+    request asks for `page_size`; a limit inside a page then leaves no exact token.
     """
     stop = threading.Event()
     remaining = [limit]
 
     def size() -> int:
         left = remaining[0]
-        return page_size if left is None else max(1, min(page_size, left))
+        return page_size if left is None or not trim else max(1, min(page_size, left))
 
     pages = _pages(client, params, token, size, info, stop)
     source = _prefetched(pages, stop) if prefetch and limit is None else pages
@@ -186,12 +189,19 @@ def iter_jobs(
     page_size: int = 100,
     token: str | None = None,
     info: Listing | None = None,
+    trim: bool = True,
 ) -> Iterator[dict[str, Any]]:
-    """Every job the filters select, newest first, up to `limit`."""
+    """Every job the filters select, newest first, up to `limit` (see `iter_status`)."""
     info = info if info is not None else Listing()
     if len(filters.statuses) <= 1:
         yield from iter_status(
-            client, filters.params(), limit=limit, page_size=page_size, token=token, info=info
+            client,
+            filters.params(),
+            limit=limit,
+            page_size=page_size,
+            token=token,
+            info=info,
+            trim=trim,
         )
         return
     if token:
@@ -208,6 +218,7 @@ def iter_jobs(
             page_size=page_size,
             token=None,
             info=Listing(),
+            trim=trim,
         )
         for s in filters.statuses
     ]

@@ -47,6 +47,7 @@ def stream_jobs(
         filters,
         limit=limit,
         page_size=state.page_size(page_size),
+        trim=page_size is None,  # an explicit --page-size is sent as given
         token=page_token,
         info=info,
     )
