@@ -151,7 +151,9 @@ class _Group:
         if when is not None:
             if self.first is None or when < self.first:
                 self.first, self.first_raw = when, raw
-            if self.last is None or when >= self.last:
+            # The newest job is the example; equal times are ordered by ID, as the
+            # API's newest-first listing and the job_ids kept below order them.
+            if self.last is None or (when, job_id) > (self.last, self.example_id or ""):
                 self.last, self.last_raw = when, raw
                 self.example_id = job_id
                 message = job.get("error_message")
