@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli import __version__
 from llamaextract_cli.errors import ExitStatus, Interrupted, LxError
@@ -67,6 +67,30 @@ def _silence_stdout() -> None:
         pass
 
 
+class _PipeClosed(Exception):
+    """stdout's reader went away (`| head -1`): an exception typer lets through."""
+
+
+def _guard(command: Any) -> None:
+    """Let Ctrl-C and a closed stdout reach this boundary as themselves.
+
+    typer's main turns KeyboardInterrupt into a silent exit 130 and EPIPE into
+    `sys.exit(1)`, even with standalone_mode=False; CLI.md wants "lx: interrupted"
+    and, for `lx jobs list | head -1`, a quiet exit 0.
+    """
+    invoke = command.invoke
+
+    def guarded(ctx: Any) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
+        except BrokenPipeError as e:
+            raise _PipeClosed from e
+
+    command.invoke = guarded
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Interrupted("terminated")
 
@@ -97,6 +121,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
 
         exc = click_exceptions()
         command = get_root_command(state=state)
+        _guard(command)
         command.context_settings["obj"].argv = list(argv)
         try:
             rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
@@ -124,7 +149,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted")
         return ExitStatus.INTERRUPTED
-    except BrokenPipeError:
+    except (BrokenPipeError, _PipeClosed):
         _silence_stdout()
         return ExitStatus.OK
     except Exception as e:  # the last line of defence: never a bare traceback
