@@ -143,7 +143,10 @@ def _run(
 ) -> WaitResult:
     display = LiveDisplay(state, ids) if state.env.stderr_isatty else LineDisplay(state)
     try:
-        with display:
+        # Not `with display:`: a Ctrl-C that lands inside __enter__, once the live view
+        # has hidden the cursor, would skip __exit__ and leave the terminal without one.
+        try:
+            display.__enter__()
             return waiter.wait_for(
                 ids,
                 lambda batch: fetch_jobs(state, batch, params),
@@ -152,6 +155,8 @@ def _run(
                 hooks=display.hooks(),
                 throttled=_throttle_watch(state),
             )
+        finally:
+            display.__exit__(None, None, None)
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted; stopped waiting, the jobs keep running",
