@@ -60,7 +60,7 @@ _answer = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.lists(_answer, min_size=1, max_size=12))
 def test_retries_are_bounded_in_attempts_and_seconds(answers: list[Any]) -> None:
     count("bounds", "server answer sequences tried")
@@ -191,7 +191,7 @@ def test_the_timeout_reaches_the_http_client() -> None:
 _poll_answer = st.sampled_from(["RUNNING", "RUNNING", "RUNNING", "429", "503", "network", "DONE"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(
     answers=st.lists(_poll_answer, min_size=1, max_size=40),
     interval=st.sampled_from([0.5, 1.0, 2.0, 7.5, 45.0]),

@@ -49,7 +49,7 @@ def _tally(kind: str, n: int = 1) -> None:
 # --- durations -----------------------------------------------------------------------------
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(_any_text)
 def test_parse_duration_returns_seconds_or_a_time_parse_error(text: str) -> None:
     _tally("duration: any text")
@@ -61,7 +61,7 @@ def test_parse_duration_returns_seconds_or_a_time_parse_error(text: str) -> None
     assert isinstance(seconds, float) and 0 <= seconds <= CENTURY
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(_components, st.sampled_from(["", " ", "\t"]), st.booleans())
 def test_parse_duration_round_trips(parts: list[tuple[int, str]], pad: str, upper: bool) -> None:
     _tally("duration: composed")
@@ -82,7 +82,7 @@ def test_parse_duration_round_trips(parts: list[tuple[int, str]], pad: str, uppe
 # --- dates ---------------------------------------------------------------------------------
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
 @given(_any_text, st.booleans())
 def test_parse_when_returns_utc_or_a_time_parse_error(text: str, end_of_day: bool) -> None:
     _tally("date: any text")
@@ -93,7 +93,7 @@ def test_parse_when_returns_utc_or_a_time_parse_error(text: str, end_of_day: boo
     assert when.tzinfo is not None and when.utcoffset() == timedelta(0)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)), _offsets)
 def test_parse_when_never_overflows(naive: datetime, tz: timezone) -> None:
     """Any ISO text with any offset: a UTC datetime, or one TimeParseError (never an
@@ -108,7 +108,7 @@ def test_parse_when_never_overflows(naive: datetime, tz: timezone) -> None:
     assert when == naive.replace(tzinfo=tz)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(_aware, st.booleans())
 def test_iso_date_times_round_trip(moment: datetime, zulu: bool) -> None:
     _tally("date: ISO round trip")
@@ -120,7 +120,7 @@ def test_iso_date_times_round_trip(moment: datetime, zulu: bool) -> None:
     assert parse_when(text, NOW) == expected
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.dates())
 def test_a_bare_date_is_the_whole_day(day: Any) -> None:
     _tally("date: bare dates")
@@ -132,14 +132,14 @@ def test_a_bare_date_is_the_whole_day(day: Any) -> None:
     assert end - start == timedelta(days=1) - timedelta(microseconds=1)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 1, 1)))
 def test_naive_means_utc(naive: datetime) -> None:
     _tally("date: naive")
     assert parse_when(naive.isoformat(), NOW) == naive.replace(tzinfo=UTC)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(_components, _components)
 def test_relative_ages_count_back_from_now_and_keep_their_order(
     a: list[tuple[int, str]], b: list[tuple[int, str]]
@@ -164,7 +164,7 @@ _valid = st.one_of(_known, _free, _known.map(lambda p: p + ".0"))
 _segment = st.from_regex(r"[a-z_]{1,6}|[0-9]{1,2}", fullmatch=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.one_of(_valid, st.text(max_size=12)), max_size=6), st.sampled_from([",", ", "]))
 def test_parse_fields_is_valid_unique_ordered_and_idempotent(parts: list[str], sep: str) -> None:
     _tally("fields: lists")
@@ -183,7 +183,7 @@ def test_parse_fields_is_valid_unique_ordered_and_idempotent(parts: list[str], s
     assert parse_fields(",".join(fields)) == fields
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(st.text(max_size=30))
 def test_an_invalid_field_error_names_what_was_typed(text: str) -> None:
     _tally("fields: single paths")
@@ -194,7 +194,7 @@ def test_an_invalid_field_error_names_what_was_typed(text: str) -> None:
         assert repr(text.strip()) in str(e)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(st.lists(_segment, min_size=1, max_size=5), st.integers() | st.text(max_size=5))
 def test_get_path_reads_what_was_put(segments: list[str], value: Any) -> None:
     """Build a job with `value` at `segments` (lists where a segment is a number):
