@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -172,6 +173,24 @@ def records(fmt: str, text: str, ok: bool) -> list[Any]:
     return list(csv.reader(io.StringIO(text)))
 
 
+class TimeoutCounter(httpx.BaseTransport):
+    """Counts the requests that timed out on the client's side."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.count = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self.inner.handle_request(request)
+        except httpx.TimeoutException:
+            self.count += 1
+            raise
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 _ORACLES: dict[tuple[str, int], list[Any]] = {}
 
 
@@ -216,11 +235,15 @@ def check_run(
     want = predict(schedule, pages_of(page_size))
     switch.app = make_app(schedule)
     timeout = STALL_TIMEOUT if "stall" in schedule else TIMEOUT
-    setup, _ = wire(switch.app, record=False, url=server.url, timeout=timeout)
+    setup, recorder = wire(switch.app, url=server.url, timeout=timeout)
+    assert recorder is not None
+    timeouts = TimeoutCounter(recorder.inner)
+    recorder.inner = timeouts
     r = lx(
         "jobs", "list", "--all", "--page-size", str(page_size), "-o", fmt, state_setup=setup
     )  # fmt: skip
     got = records(fmt, r.stdout, ok=r.code == 0)
+    # the promise, whatever happened
     if r.code == 0:
         assert r.stderr == ""
         assert got == expected, "a complete listing must be the fault-free one"
@@ -228,10 +251,14 @@ def check_run(
         assert r.code == 1, r.stderr
         one_error_line(r.stderr)
         assert got == expected[: len(got)], "a cut listing must be a prefix of whole records"
-    assert r.code == (0 if want.ok else 1), (schedule, r.stderr)
-    written = max(len(got) - header, 0)
-    assert written == want.written, (schedule, written, want)
     count("fault-schedules", "schedules")
+    # the prediction, unless the machine was so slow that a request other than a stalled
+    # one timed out (an extra retry the model cannot foresee)
+    if timeouts.count > want.faults.count("stall"):
+        count("fault-schedules", "prediction skipped: a request timed out unasked")
+    else:
+        assert r.code == (0 if want.ok else 1), (schedule, r.stderr)
+        assert max(len(got) - header, 0) == want.written, (schedule, len(got), want)
     count("fault-schedules", "survived" if want.ok else "failed loudly")
     for entry in want.faults:
         count("faults injected (met by a request)", entry)
