@@ -7,7 +7,7 @@ the filter flags of `jobs list` (CLI.md) to any command and hands it one
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Annotated, Any, TypeVar
 
@@ -87,15 +87,17 @@ def _split_csv(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _expand_values(values: list[str] | None) -> tuple[str, ...]:
-    expand = _split_csv(values)
+def expand_values(
+    values: Sequence[str] | None, allowed: Sequence[str] = choices.LIST_EXPAND
+) -> tuple[str, ...]:
+    """`--expand` values: repeatable or comma-separated, any case, each one of `allowed`."""
+    expand = tuple(e.lower() for e in _split_csv(list(values or ())))
     for e in expand:
-        if e not in choices.LIST_EXPAND:
+        if e not in allowed:
             raise typer.BadParameter(
-                f"{e!r} is not one of {', '.join(choices.LIST_EXPAND)}",
-                param_hint="'--expand'",
+                f"{e!r} is not one of {', '.join(allowed)}", param_hint="'--expand'"
             )
-    return expand
+    return tuple(dict.fromkeys(expand))
 
 
 _FILTER_PARAMS: list[inspect.Parameter] = [
@@ -249,7 +251,7 @@ def build_filter(values: dict[str, Any]) -> JobFilter:
         input_value=values.get("input_value"),
         input_type=values.get("input_type"),
         job_ids=_split_csv(values.get("job_id")),
-        expand=_expand_values(values.get("expand")),
+        expand=expand_values(values.get("expand")),
         project_id=values.get("project"),
         organization_id=values.get("org"),
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llamaextract_cli import choices
+from llamaextract_cli import choices, options
 from llamaextract_cli.commands.jobs import app
 from llamaextract_cli.commands.jobs.listing import parse_field_list, print_fields
 from llamaextract_cli.context import get_state
@@ -104,16 +104,10 @@ def job_ids(state: State, args: Sequence[str]) -> list[str]:
 
 
 def expand_values(values: Sequence[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for value in values or ():
-        out.extend(v.strip().lower() for v in value.split(",") if v.strip())
-    for e in out:
-        if e not in choices.GET_EXPAND:
-            raise UsageError(
-                f"--expand: {e!r} is not one of {', '.join(choices.GET_EXPAND)}",
-                hint="see 'lx jobs get --help'",
-            )
-    return tuple(dict.fromkeys(out))
+    try:
+        return options.expand_values(values, choices.GET_EXPAND)
+    except typer.BadParameter as e:
+        raise UsageError(f"--expand: {e.message}", hint="see 'lx jobs get --help'") from None
 
 
 def scope_params(
