@@ -17,6 +17,7 @@ fixed values in the order the code declares them), so the files checked in under
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,6 +351,28 @@ def _sh_kind(values: Values | None) -> str:
     return f"_lx_kind={_sq(_kind_code(values))}"
 
 
+Slot = tuple[str, str]
+
+
+def _value_slots(
+    cmd: Command, quote: Callable[[str], str], kind: Callable[[Values | None], str], star: str
+) -> tuple[list[Slot], list[Slot], list[Slot]]:
+    """One command's value-completion entries: (options, arguments, variadic rest)."""
+    optval: list[Slot] = []
+    argval: list[Slot] = []
+    rest: list[Slot] = []
+    for opt in cmd.options:
+        if opt.takes_value and opt.values is not None:
+            for name in opt.names:
+                optval.append((quote(f"{cmd.key}|{name}"), kind(opt.values)))
+    for index, arg in enumerate(cmd.arguments):
+        if arg.variadic:
+            rest.append((quote(f"{cmd.key}|") + star, kind(arg.values)))
+        else:
+            argval.append((quote(f"{cmd.key}|{index}"), kind(arg.values)))
+    return optval, argval, rest
+
+
 def _sh_data(tree: Command) -> str:
     """The three lookup functions shared by the bash and zsh scripts."""
     spec: list[tuple[str, str]] = []
@@ -365,15 +388,10 @@ def _sh_data(tree: Command) -> str:
             f"_lx_vopts={_sq(f' {vopts} ' if vopts else ' ')}"
         )
         spec.append((_sq(cmd.key), body))
-        for opt in cmd.options:
-            if opt.takes_value and opt.values is not None:
-                for name in opt.names:
-                    optval.append((_sq(f"{cmd.key}|{name}"), _sh_kind(opt.values)))
-        for index, arg in enumerate(cmd.arguments):
-            if arg.variadic:
-                argval_rest.append((_sq(f"{cmd.key}|") + "*", _sh_kind(arg.values)))
-            else:
-                argval.append((_sq(f"{cmd.key}|{index}"), _sh_kind(arg.values)))
+        o, a, r = _value_slots(cmd, _sq, _sh_kind, "*")
+        optval += o
+        argval += a
+        argval_rest += r
     empty = "_lx_subs=''\n_lx_opts=''\n_lx_vopts=' '"
     return (
         "# _lx_spec PATH: the subcommands, options and value-taking options of a command.\n"
@@ -765,15 +783,10 @@ def _fish_data(tree: Command) -> str:
             + f"set -g __lx_optd {optd}".rstrip()
         )
         spec.append((_fq(cmd.key), body))
-        for opt in cmd.options:
-            if opt.takes_value and opt.values is not None:
-                for name in opt.names:
-                    optval.append((_fq(f"{cmd.key}|{name}"), _fish_kind(opt.values)))
-        for index, arg in enumerate(cmd.arguments):
-            if arg.variadic:
-                argval_rest.append((_fq(f"{cmd.key}|") + "'*'", _fish_kind(arg.values)))
-            else:
-                argval.append((_fq(f"{cmd.key}|{index}"), _fish_kind(arg.values)))
+        o, a, r = _value_slots(cmd, _fq, _fish_kind, "'*'")
+        optval += o
+        argval += a
+        argval_rest += r
     empty = "set -g __lx_subs\nset -g __lx_subd\nset -g __lx_vopts\nset -g __lx_optd"
     return (
         "# __lx_spec PATH: the subcommands and options of a command (with their help).\n"
