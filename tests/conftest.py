@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,6 +39,22 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LX_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("COLUMNS", "120")
     return config
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings_warnings() -> Iterator[None]:
+    """The "readable by others" warning is said once per process: reset it per test."""
+    from llamaextract_cli import settings_file
+
+    settings_file.reset_warnings()
+    yield
+    settings_file.reset_warnings()
+
+
+@pytest.fixture
+def config(isolated_settings: Path) -> Path:
+    """The (isolated) settings file path."""
+    return isolated_settings
 
 
 @pytest.fixture

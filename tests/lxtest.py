@@ -108,3 +108,13 @@ def wire(
         )
 
     return setup, recorder
+
+
+def runner_on(lx: Callable[..., Result], app: object, url: str) -> Callable[..., Result]:
+    """`lx` bound to one emulator app: `--base-url url` for the settings, `app` on the wire."""
+    setup, _ = wire(app, record=False)
+
+    def invoke(*args: str, **kw: object) -> Result:
+        return lx("--base-url", url, *args, state_setup=setup, **kw)
+
+    return invoke

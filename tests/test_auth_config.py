@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from lxtest import TEST_KEY, Result
 
-from llamaextract_cli import settings, settings_file
+from llamaextract_cli import settings
 from llamaextract_cli.commands import auth
 from llamaextract_cli.errors import NetworkError
 
@@ -33,18 +33,6 @@ else:  # pragma: no cover
 
 BAD_KEY = "llx-BADKEY-0000000000000000REVOKED"
 MASKED = "llx-…CRET"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_warnings() -> Iterator[None]:
-    settings_file.reset_warnings()
-    yield
-    settings_file.reset_warnings()
-
-
-@pytest.fixture
-def config(isolated_settings: Path) -> Path:
-    return isolated_settings
 
 
 @pytest.fixture

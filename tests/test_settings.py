@@ -11,7 +11,6 @@ import stat
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,18 +26,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-@pytest.fixture(autouse=True)
-def _fresh_warnings() -> Iterator[None]:
-    settings_file.reset_warnings()
-    yield
-    settings_file.reset_warnings()
-
-
-@pytest.fixture
-def config(isolated_settings: Path) -> Path:
-    return isolated_settings
 
 
 @pytest.fixture

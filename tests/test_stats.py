@@ -13,14 +13,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from lxtest import runner_on
 
-from llamaextract_cli.api.client import ApiClient
-from llamaextract_cli.api.factory import SANDBOX_HOST
 from llamaextract_cli.commands.jobs import triage as triage_cmd
-from llamaextract_cli.context import State
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
-from llamaextract_cli.sandbox.transport import SandboxTransport
 from llamaextract_cli.triage.stats import DurationHistogram, StatsAccumulator, Window
 
 URL = "sandbox://?jobs=600&seed=7"
@@ -44,15 +41,7 @@ def app() -> SandboxApp:
 
 @pytest.fixture
 def run(lx: Callable[..., Any], app: SandboxApp) -> Callable[..., Any]:
-    def setup(state: State) -> None:
-        state._client = ApiClient(
-            base_url=SANDBOX_HOST, api_key="llx-test", transport=SandboxTransport(app)
-        )
-
-    def invoke(*args: str, **kw: Any) -> Any:
-        return lx("--base-url", URL, *args, state_setup=setup, **kw)
-
-    return invoke
+    return runner_on(lx, app, URL)
 
 
 def listed(run: Callable[..., Any], *filters: str) -> list[dict[str, Any]]:
