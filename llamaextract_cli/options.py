@@ -69,6 +69,25 @@ AbsoluteOpt = Annotated[
     bool,
     typer.Option("--absolute", help="Tables: absolute UTC times instead of '3m ago'."),
 ]
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option("--project", help="Project ID [default: the profile's project_id].", metavar="ID"),
+]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org", help="Organization ID [default: the profile's organization_id].", metavar="ID"
+    ),
+]
+JobIdsArg = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="JOB_ID...",
+        help="Job IDs (ext-…); `-` alone reads them from stdin, one a line "
+        "(plain IDs, or JSON objects with an id as `lx jobs list -o jsonl` writes).",
+        show_default=False,
+    ),
+]
 
 
 def _when(param: str, value: str | None, *, end_of_day: bool) -> datetime | None:
@@ -198,28 +217,8 @@ _FILTER_PARAMS: list[inspect.Parameter] = [
                 ),
             ],
         ),
-        (
-            "project",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--project",
-                    help="Project ID [default: the profile's project_id].",
-                    metavar="ID",
-                ),
-            ],
-        ),
-        (
-            "org",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--org",
-                    help="Organization ID [default: the profile's organization_id].",
-                    metavar="ID",
-                ),
-            ],
-        ),
+        ("project", ProjectOpt),
+        ("org", OrgOpt),
     ]
 ]
 _FILTER_NAMES = [p.name for p in _FILTER_PARAMS]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -202,14 +202,3 @@ def _seg(job_id: str) -> str:
     from urllib.parse import quote
 
     return quote(job_id, safe="")
-
-
-def expand_params(
-    expand: Iterable[str], project: str | None, org: str | None
-) -> list[tuple[str, str]]:
-    params = [("expand", e) for e in expand]
-    if project:
-        params.append(("project_id", project))
-    if org:
-        params.append(("organization_id", org))
-    return params

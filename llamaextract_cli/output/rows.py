@@ -7,12 +7,13 @@
 Columns are the `--fields` paths (dot paths into each row, numbers index
 arrays), or else the union of the rows' top-level keys in first-seen order.
 Nested values are written as compact JSON by the csv/tsv/table renderers.
+`write_result` prints a result in the format asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.output.columns import Column, columns_for_keys
@@ -49,3 +50,69 @@ def result_columns(rows: Sequence[dict[str, Any]], fields: Sequence[str] | None)
     if fields:
         return [Column(name=f, min_width=6, flex=True) for f in fields]
     return columns_for_keys(row_keys(rows))
+
+
+def project_value(value: Any, fields: Sequence[str] | None) -> Any:
+    """A result (or each of its rows) cut down to `fields`; what is not an object, as is."""
+    from llamaextract_cli.output.jobs_out import project
+
+    if not fields:
+        return value
+    if isinstance(value, list):
+        return [project(row, fields) if isinstance(row, dict) else row for row in value]
+    return project(value, fields) if isinstance(value, dict) else value
+
+
+def write_result(
+    stream: IO[str],
+    result: Any,
+    fmt: str | None,
+    fields: Sequence[str] | None,
+    *,
+    pretty: bool,
+    color: bool,
+) -> bool:
+    """An extract_result: an array as rows in `fmt`; an object as one JSON value unless
+    `fmt` is jsonl (one line) or csv/tsv/table (one row). False when there was no row
+    and no column to show (nothing was written)."""
+    from llamaextract_cli.output.jobs_out import write_value
+
+    if isinstance(result, list):
+        assert fmt is not None, "an array is written in the format in effect"
+        return write_rows(stream, result, fmt, fields, pretty=pretty, color=color)
+    if fmt in ("csv", "tsv", "table"):
+        return write_rows(stream, [result], fmt, fields, pretty=pretty, color=color)
+    if fmt == "jsonl":
+        from llamaextract_cli.output.encode import dumps
+
+        stream.write(dumps(project_value(result, fields)) + "\n")
+    else:
+        write_value(stream, project_value(result, fields), pretty=pretty)
+    return True
+
+
+def write_rows(
+    stream: IO[str],
+    result: list[Any],
+    fmt: str,
+    fields: Sequence[str] | None,
+    *,
+    pretty: bool,
+    color: bool,
+) -> bool:
+    """The rows of `result` in `fmt` (`json`: the array as received, cut to `fields`)."""
+    from llamaextract_cli.output import make_renderer
+    from llamaextract_cli.output.jobs_out import write_value
+
+    if fmt == "json":
+        write_value(stream, project_value(result, fields), pretty=pretty)
+        return True
+    rows = result_rows(result)
+    columns = result_columns(rows, fields) if (fields or fmt != "jsonl") else None
+    if columns is not None and not columns:  # no rows, no keys: nothing to show
+        return False
+    renderer = make_renderer(fmt, stream, columns=columns, color=color)
+    for row in rows:
+        renderer.write(row)
+    renderer.close()
+    return True

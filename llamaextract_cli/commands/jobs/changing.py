@@ -18,17 +18,10 @@ import typer
 from llamaextract_cli._click import Choice
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.commands.jobs import app
-from llamaextract_cli.commands.jobs.inspect import (
-    JobIdsArg,
-    OrgOpt,
-    ProjectOpt,
-    fetch_or_fail,
-    job_ids,
-    scope_params,
-    write_json_value,
-)
 from llamaextract_cli.context import get_state
 from llamaextract_cli.errors import ExitStatus, LxError, UsageError
+from llamaextract_cli.lookup import fetch_or_fail, job_ids, scope_params
+from llamaextract_cli.options import JobIdsArg, OrgOpt, ProjectOpt
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
@@ -340,7 +333,9 @@ def _write_results(
 ) -> None:
     results = [c.as_json(dry_run) for c in plan]
     if fmt == "json" and single:
-        write_json_value(state, results[0])
+        from llamaextract_cli.output.jobs_out import write_value
+
+        write_value(state.env.stdout, results[0], pretty=bool(state.env.stdout_isatty))
         return
     from llamaextract_cli.output import make_renderer
     from llamaextract_cli.output.columns import columns_for_keys

@@ -16,19 +16,11 @@ from llamaextract_cli import waiter
 from llamaextract_cli._click import Choice
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.commands.jobs import app
-from llamaextract_cli.commands.jobs.inspect import (
-    JobIdsArg,
-    OrgOpt,
-    ProjectOpt,
-    fetch_jobs,
-    job_ids,
-    scope_params,
-    write_jobs,
-)
 from llamaextract_cli.commands.jobs.listing import parse_field_list
 from llamaextract_cli.context import get_state
 from llamaextract_cli.errors import Interrupted, JobsFailed, NotFoundError, UsageError, WaitTimeout
-from llamaextract_cli.options import FieldsOpt
+from llamaextract_cli.lookup import fetch_jobs, job_ids, scope_params
+from llamaextract_cli.options import FieldsOpt, JobIdsArg, OrgOpt, ProjectOpt
 from llamaextract_cli.timeparse import DURATION_HELP, humanize_duration
 
 if TYPE_CHECKING:
@@ -116,8 +108,19 @@ def wait_cmd(
     summarize(state, result)
     if output is not None or field_list is not None:
         jobs = [t.job for t in result.jobs if t.job is not None and not t.missing]
+        from llamaextract_cli.output.jobs_out import write_jobs
+
+        env = state.env
         fmt = state.output_format(output)
-        write_jobs(state, jobs, fmt, fields=field_list, single=len(wanted) == 1)
+        write_jobs(
+            env.stdout,
+            jobs,
+            fmt,
+            fields=field_list,
+            single=len(wanted) == 1,
+            color=state.color and bool(env.stdout_isatty),
+            pretty=bool(env.stdout_isatty),
+        )
     raise_outcome(result, limit)
 
 

@@ -1,0 +1,88 @@
+"""What the one-job commands (`jobs get`, `wait`, `cancel`, `delete`) print.
+
+One JSON value (indented for a person, compact for a pipe), jobs in a list
+format (`-o json` of a single ID is the object itself), panels, and one stderr
+line per ID that could not be fetched. Each function writes to the stream it is
+given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llamaextract_cli.api.batch import Outcome
+
+
+def write_value(stream: IO[str], value: Any, *, pretty: bool) -> None:
+    """One JSON value: indented when `pretty` (a terminal), compact otherwise."""
+    if pretty:
+        import json
+
+        stream.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from llamaextract_cli.output.encode import dumps
+
+        stream.write(dumps(value) + "\n")
+    stream.flush()
+
+
+def project(item: Mapping[str, Any], fields: Sequence[str] | None) -> Any:
+    """`item` cut down to `{field: value}` in the order of `fields` (all of it without)."""
+    if not fields:
+        return item
+    from llamaextract_cli.fields import get_path
+
+    return {f: get_path(item, f) for f in fields}
+
+
+def write_jobs(
+    stream: IO[str],
+    jobs: Sequence[Mapping[str, Any]],
+    fmt: str,
+    *,
+    fields: Sequence[str] | None = None,
+    single: bool = False,
+    absolute: bool = False,
+    color: bool = False,
+    pretty: bool = False,
+) -> None:
+    """Jobs in a list format; `-o json` of a single ID is the object itself."""
+    if fmt == "json" and single:
+        if jobs:
+            write_value(stream, project(jobs[0], fields), pretty=pretty)
+        return
+    from datetime import datetime, timezone
+
+    from llamaextract_cli.output import make_renderer
+
+    renderer = make_renderer(
+        fmt,
+        stream,
+        fields=fields,
+        color=color,
+        now=datetime.now(timezone.utc),
+        absolute_times=absolute,
+    )
+    for job in jobs:
+        renderer.write(job)
+    renderer.close()
+
+
+def write_panels(stream: IO[str], jobs: Sequence[Mapping[str, Any]], *, color: bool) -> None:
+    """The terminal view of `jobs get`: one rich panel per job."""
+    from datetime import datetime, timezone
+
+    from llamaextract_cli.output.job_view import render_jobs
+
+    render_jobs(jobs, stream, color=color, now=datetime.now(timezone.utc))
+
+
+def write_failures(stream: IO[str], outcomes: Sequence[Outcome[Any]]) -> None:
+    """One line per ID that was not found or failed."""
+    for o in outcomes:
+        if o.not_found:
+            print(f"lx: job {o.id} not found", file=stream, flush=True)
+        elif o.error is not None:
+            print(f"lx: job {o.id}: {o.error.message}", file=stream, flush=True)
