@@ -58,13 +58,19 @@ def _pages(
             query.append(("page_token", token))
         page = client.list_page(query)
         info.pages += 1
-        items = page.get("items") or []
+        items = page.get("items")
+        # Not `or []`: a 200 without `items` (an empty body, a proxy's `{}`) is not an
+        # empty page, and neither is a list holding something other than job objects.
+        if not isinstance(items, list):
+            raise ProtocolError("the server's list answer has no 'items' array")
+        if not all(isinstance(item, dict) for item in items):
+            raise ProtocolError("the server's list answer has an item that is not a job object")
         if isinstance(page.get("total_size"), int):
             info.total_size = page["total_size"]
         nxt = page.get("next_page_token") or None
         if nxt is not None and not isinstance(nxt, str):
             nxt = str(nxt)
-        first = items[0].get("id") if items and isinstance(items[0], dict) else None
+        first = items[0].get("id") if items else None
         # Also on the last page: a server that hands out a token to a page already sent
         # would otherwise have its jobs written twice.
         if first is not None and first == previous_first:

@@ -215,7 +215,9 @@ def errors(
     acc = ErrorGroups(ids_per_group)
     jobs = _jobs(state, filters, page_size)
     try:
-        acc.add_all(jobs)
+        # The query asks for FAILED jobs; a server that ignores `status` must not turn
+        # COMPLETED or RUNNING jobs into error groups.
+        acc.add_all(job for job in jobs if job.get("status") == "FAILED")
     finally:
         jobs.close()  # type: ignore[attr-defined]
     _print_errors(state, fmt, acc, limit)
