@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 from lxtest import TEST_KEY, Result
 
-from llamaextract_cli import settings
-from llamaextract_cli.commands import auth
+from llamaextract_cli import auth_flow, settings
+from llamaextract_cli.context import State
 from llamaextract_cli.errors import NetworkError
 
 if sys.version_info >= (3, 11):
@@ -329,7 +329,7 @@ def test_login_network_failure_saves_nothing(
     def down(state: object, *, api_key_override: str | None = None) -> None:
         raise NetworkError(f"could not reach host: refused (key {api_key_override})")
 
-    monkeypatch.setattr(auth, "check_key", down)
+    monkeypatch.setattr(auth_flow, "check_key", down)
     r = run("auth", "login", "--with-token", stdin=TEST_KEY)
     assert r.code == 1 and "could not check the key" in r.stderr and "--no-verify" in r.stderr
     assert not config.exists()
@@ -351,10 +351,10 @@ def test_login_into_a_new_profile_and_region(
 ) -> None:
     checked: list[str] = []
 
-    def ok(state: auth.State, *, api_key_override: str | None = None) -> None:
+    def ok(state: State, *, api_key_override: str | None = None) -> None:
         checked.append(state.settings().base_url)
 
-    monkeypatch.setattr(auth, "check_key", ok)
+    monkeypatch.setattr(auth_flow, "check_key", ok)
     r = run("--profile", "eu", "auth", "login", "--eu", "--with-token", stdin=TEST_KEY)
     assert r.code == 0 and f"Logged in to {settings.EU_BASE_URL} as profile 'eu'" in r.stderr
     assert checked == [settings.EU_BASE_URL]
@@ -371,7 +371,7 @@ def test_login_into_a_new_profile_and_region(
 def test_login_notes_a_key_in_the_environment(
     run: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(auth, "check_key", lambda state, **kw: None)
+    monkeypatch.setattr(auth_flow, "check_key", lambda state, **kw: None)
     r = run("auth", "login", "--with-token", stdin=TEST_KEY, env={"LLAMA_PARSE_API_KEY": BAD_KEY})
     assert r.code == 0 and "LLAMA_PARSE_API_KEY is set and takes precedence" in r.stderr
 
@@ -509,7 +509,7 @@ def test_status_network_failure_exits_1(
     def down(state: object, *, api_key_override: str | None = None) -> None:
         raise NetworkError(f"could not reach host: connection refused (sent {TEST_KEY})")
 
-    monkeypatch.setattr(auth, "check_key", down)
+    monkeypatch.setattr(auth_flow, "check_key", down)
     r = run("auth", "status", env={"LLAMA_CLOUD_API_KEY": TEST_KEY})
     assert r.code == 1 and "Key check:    failed: could not reach host" in r.stdout
     assert r.stderr.startswith("lx: could not reach host")

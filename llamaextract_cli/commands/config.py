@@ -16,7 +16,7 @@ from llamaextract_cli import choices
 from llamaextract_cli.context import State, get_state
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.options import FormatOpt
-from llamaextract_cli.secrets import ELLIPSIS
+from llamaextract_cli.output.text import emit
 
 HELP = """Show and change the settings of a profile.
 
@@ -47,17 +47,6 @@ KeyArg = Annotated[
 
 
 # --- printing ---------------------------------------------------------------------
-
-
-def emit(stream: IO[str], text: str) -> None:
-    """One line to ``stream``; a terminal that cannot show '…' gets '...'."""
-    try:
-        print(text, file=stream, flush=True)
-    except UnicodeEncodeError:
-        text = text.replace(ELLIPSIS, "...")
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        text = text.encode(encoding, "replace").decode(encoding, "replace")
-        print(text, file=stream, flush=True)
 
 
 def _cell(value: Any) -> str:

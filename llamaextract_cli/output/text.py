@@ -1,0 +1,18 @@
+"""Lines of text for people, on a stream that may not carry every character."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from llamaextract_cli.secrets import ELLIPSIS
+
+
+def emit(stream: IO[str], text: str) -> None:
+    """One line to ``stream``; a terminal that cannot show '…' gets '...'."""
+    try:
+        print(text, file=stream, flush=True)
+    except UnicodeEncodeError:
+        text = text.replace(ELLIPSIS, "...")
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        text = text.encode(encoding, "replace").decode(encoding, "replace")
+        print(text, file=stream, flush=True)
