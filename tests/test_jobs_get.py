@@ -227,6 +227,27 @@ def test_panel_keeps_brackets_in_data(lx: Any) -> None:
     assert "[bold]f[/]" in r.stdout and "bad [red]thing[/red]" in r.stdout
 
 
+def test_panel_shows_values_of_an_unexpected_type_instead_of_crashing(lx: Any) -> None:
+    job = {
+        "id": "ext-x",
+        "status": "QUEUED",
+        "created_at": 1767225600,
+        "updated_at": None,
+        "project_id": {"name": "p"},
+        "file_input": {"file_id": "dfl-1", "pages": [1, 2]},
+        "error_message": ["a", 1],
+    }
+
+    def setup(state: State) -> None:
+        transport = httpx.MockTransport(lambda req: httpx.Response(200, json=job))
+        state._client = ApiClient(base_url="http://x.invalid", api_key="k", transport=transport)
+
+    r = lx("--no-color", "jobs", "get", "ext-x", tty=True, state_setup=setup)
+    assert (r.code, r.stderr) == (0, "")
+    assert '{"file_id": "dfl-1", "pages": [1, 2]}' in r.stdout
+    assert '{"name": "p"}' in r.stdout and "QUEUED" in r.stdout
+
+
 # --- unknown IDs and failures ------------------------------------------------------------
 
 

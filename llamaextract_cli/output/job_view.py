@@ -82,8 +82,24 @@ def _grid(job: Mapping[str, Any], now: datetime) -> Table:
     status = str(job.get("status") or "?")
     grid.add_row("Status", Text(status, style=STATUS_STYLES.get(status, "")))
     for label, value in _rows(job, now):
-        grid.add_row(label, value if not isinstance(value, str) else Text(value))
+        grid.add_row(label, value if is_renderable(value) else Text(_plain(value)))
     return grid
+
+
+def is_renderable(value: Any) -> bool:
+    """A rich renderable the grid can take as it is (not a str: that would be markup)."""
+    from rich.protocol import is_renderable as rich_renderable
+
+    return not isinstance(value, str) and rich_renderable(value)
+
+
+def _plain(value: Any) -> str:
+    """A value the API sent where text was expected (an object for an ID): compact JSON."""
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _rows(job: Mapping[str, Any], now: datetime) -> list[tuple[str, Any]]:
