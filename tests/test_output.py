@@ -442,6 +442,28 @@ def test_table_fits_the_width_and_never_cuts_ids(width: int) -> None:
         assert all(len(row) <= width for row in rows)
 
 
+@pytest.mark.parametrize("width", [20, 40, 60])
+def test_a_narrow_table_keeps_its_header_over_the_uncut_ids(width: int) -> None:
+    rows = render("table", [*JOBS, ODD], width=width).splitlines()
+    at = rows[0].index("STATUS")
+    for job, row in zip([SEED, FAILED, RUNNING, ODD], rows[1:], strict=True):
+        assert row.index(job["status"]) == at, rows
+
+
+def test_a_terminal_of_zero_columns_does_not_decide_the_width(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    from llamaextract_cli.output.table import terminal_width
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=None: os.terminal_size((0, 0)))
+    assert terminal_width(sys.stdout) == 80
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd=None: os.terminal_size((132, 40)))
+    assert terminal_width(sys.stdout) == 132
+
+
 def test_table_colours_statuses() -> None:
     out = render("table", [SEED, FAILED, RUNNING, ODD], width=80, color=True)
     assert out.splitlines()[1:] == [

@@ -101,7 +101,11 @@ def truncate(text: str, width: int) -> tuple[str, int]:
 
 
 def terminal_width(stream: IO[str] | None = None) -> int:
-    """COLUMNS, else the size of the stream's terminal, else stderr's, else 80."""
+    """COLUMNS, else the size of the stream's terminal, else stderr's, else 80.
+
+    A terminal that reports 0 columns (a pseudo-terminal nobody sized: `script`,
+    `docker run -t`, some CI runners) does not know its width: the next source decides.
+    """
     env = os.environ.get("COLUMNS", "")
     if env.isdigit() and int(env) > 0:
         return int(env)
@@ -109,9 +113,11 @@ def terminal_width(stream: IO[str] | None = None) -> int:
 
     for candidate in (stream, sys.__stderr__):
         try:
-            return os.get_terminal_size(candidate.fileno()).columns  # type: ignore[union-attr]
+            columns = os.get_terminal_size(candidate.fileno()).columns  # type: ignore[union-attr]
         except (AttributeError, OSError, ValueError):
             continue
+        if columns > 0:
+            return columns
     return 80
 
 
@@ -204,7 +210,10 @@ class TableRenderer:
         natural = []
         for i, col in enumerate(cols):
             w = max([display_width(str(col.header))] + [display_width(r[i]) for r in self._sample])
-            natural.append(min(max(w, col.min_width), self._width))
+            w = max(w, col.min_width)
+            # A column that is never cut (IDs, statuses) keeps its width even beyond the
+            # terminal's, so that its header and cells stay aligned; the line overflows.
+            natural.append(min(w, self._width) if col.truncate else w)
         mins = [
             natural[i] if not c.truncate else min(c.min_width, natural[i])
             for i, c in enumerate(cols)
