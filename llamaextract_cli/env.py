@@ -40,8 +40,9 @@ class Env:
             self.stderr_isatty = force or _isatty(self.stderr)
 
     def color_allowed(self, no_color_flag: bool) -> bool:
-        """NO_COLOR (any value) and --no-color turn colour off; so does a dumb terminal."""
-        if no_color_flag or "NO_COLOR" in self.environ:
+        """NO_COLOR (any value but empty, as no-color.org says) and --no-color turn colour
+        off; so does a dumb terminal."""
+        if no_color_flag or self.environ.get("NO_COLOR"):
             return False
         return self.environ.get("TERM") != "dumb"
 

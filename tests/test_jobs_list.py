@@ -279,6 +279,24 @@ def test_table_on_a_terminal(lx: Runner, app: SandboxApp) -> None:
     assert "\x1b[" not in r.stdout
 
 
+@pytest.mark.parametrize(("no_color", "coloured"), [("1", False), ("", True)])
+def test_no_color_is_obeyed_unless_empty(
+    lx: Runner, app: SandboxApp, no_color: str, coloured: bool
+) -> None:
+    setup, _ = wire(app, record=False)
+    r = lx(
+        "jobs",
+        "list",
+        "-L",
+        "3",
+        tty=True,
+        state_setup=setup,
+        env={"NO_COLOR": no_color, "TERM": "xterm"},
+    )
+    assert r.code == 0
+    assert ("\x1b[" in r.stdout) is coloured
+
+
 def test_seed_shape_input_is_shown(lx: Runner) -> None:
     r = lx(
         "--base-url",
