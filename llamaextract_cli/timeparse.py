@@ -24,6 +24,19 @@ class TimeParseError(ValueError):
     pass
 
 
+# The fraction of the seconds, 1 digit or more (the API may send 3, 6, or any number).
+_FRACTION = re.compile(r"(?<=:\d\d)\.(\d+)")
+
+
+def fromiso(text: str) -> datetime:
+    """`datetime.fromisoformat` as Python 3.11 reads ISO 8601, on 3.10 too: a `Z` suffix,
+    and a fraction of the seconds of any length (cut or padded to microseconds), which
+    3.10 refuses unless it has 3 or 6 digits. Raises ValueError."""
+    text = text.replace("Z", "+00:00").replace("z", "+00:00")
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "00000")[:6], text, count=1)
+    return datetime.fromisoformat(text)
+
+
 def parse_duration(text: str) -> float:
     """Seconds in a duration like `90s`, `10m`, `1h30m`. Raises TimeParseError."""
     value = text.strip().lower()
@@ -51,7 +64,7 @@ def parse_when(text: str, now: datetime, *, end_of_day: bool = False) -> datetim
             day = datetime.strptime(value, "%Y-%m-%d").date()
             moment = time.max if end_of_day else time.min
             return datetime.combine(day, moment, tzinfo=timezone.utc)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        parsed = fromiso(value)
     except ValueError:
         raise TimeParseError(f"{text!r} is not {WHEN_HELP}") from None
     if parsed.tzinfo is None:
@@ -65,7 +78,7 @@ def parse_when(text: str, now: datetime, *, end_of_day: bool = False) -> datetim
 def parse_api_time(text: str) -> datetime | None:
     """A timestamp as the API sends it; None when it cannot be read."""
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = fromiso(text)
     except (ValueError, AttributeError, TypeError):
         return None
     if parsed.tzinfo is None:

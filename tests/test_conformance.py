@@ -352,3 +352,48 @@ def test_unknown_ids_exit_4_naming_them_and_the_found_ones_are_printed(
         r = run_odd("jobs", cmd[0], "ext-nope", *cmd[1:])
         assert r.code == 4, (cmd, r.stderr)
         assert "ext-nope" in r.stderr.splitlines()[-1]
+
+
+# --- timestamps as other servers write them ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "micro", "offset_h"),
+    [
+        ("2026-11-29T10:00:00Z", 0, 0),
+        ("2026-11-29T10:00:00.1Z", 100_000, 0),
+        ("2026-11-29T10:00:00.12Z", 120_000, 0),
+        ("2026-11-29T10:00:00.1234Z", 123_400, 0),
+        ("2026-11-29T10:00:00.123456789Z", 123_456, 0),  # Go's RFC 3339 with nanoseconds
+        ("2026-11-29T10:00:00.12345+02:00", 123_450, 2),
+        ("2026-11-29T10:00:00.5", 500_000, 0),  # naive: UTC
+    ],
+)
+def test_api_times_with_any_fraction_are_read_on_every_python(
+    text: str, micro: int, offset_h: int
+) -> None:
+    # Python 3.10's fromisoformat takes neither a Z nor fractions other than 3 or 6 digits.
+    from datetime import timedelta
+
+    from llamaextract_cli.timeparse import parse_api_time
+
+    when = parse_api_time(text)
+    assert when is not None
+    assert (when.second, when.microsecond) == (0, micro)
+    assert when.utcoffset() == timedelta(hours=offset_h)
+
+
+def test_several_statuses_merge_by_time_whatever_the_fraction_digits(
+    odd: OddServer, run_odd: Callable[..., Result]
+) -> None:
+    pages = {
+        "FAILED": [job(1, "FAILED", created_at="2026-11-29T10:00:00.3Z")],
+        "COMPLETED": [
+            job(2, created_at="2026-11-29T10:00:00.25Z"),
+            job(3, created_at="2026-11-29T10:00:00.1234567Z"),
+        ],
+    }
+    odd.handler = lambda m, p, q: (200, {"items": pages[dict(q)["status"]]}, {})
+    r = run_odd("jobs", "list", "-s", "completed", "-s", "failed", "-o", "jsonl")
+    assert (r.code, r.stderr) == (0, "")
+    assert jsonl_ids(r.stdout) == ["ext-1", "ext-2", "ext-3"]

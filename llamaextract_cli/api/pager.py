@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from llamaextract_cli.errors import ProtocolError
+from llamaextract_cli.timeparse import parse_api_time
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
@@ -176,15 +177,8 @@ def iter_status(
 
 def _created_key(job: dict[str, Any]) -> tuple[datetime, str]:
     raw = job.get("created_at")
-    when = _EPOCH
-    if isinstance(raw, str):
-        try:
-            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    return when, str(job.get("id", ""))
+    when = parse_api_time(raw) if isinstance(raw, str) else None
+    return when or _EPOCH, str(job.get("id", ""))
 
 
 def iter_jobs(
