@@ -827,7 +827,8 @@ def test_csv_and_tsv_round_trip_the_flattened_cells(rows: list[dict[str, Any]]) 
     cols = columns_for_keys(["a", "b", "c"])
     expected = [["a", "b", "c"]] + [[flatten(r.get(k)) for k in "abc"] for r in rows]
     text = render("csv", rows, columns=cols)
-    assert list(csv.reader(io.StringIO(text, newline=""))) == expected
+    if sys.version_info >= (3, 11) or "\x00" not in text:  # 3.10's reader refuses NUL
+        assert list(csv.reader(io.StringIO(text, newline=""))) == expected
     tsv_lines = render("tsv", rows, columns=cols).split("\n")
     assert tsv_lines[-1] == ""
     assert [[_tsv_unescape(c) for c in line.split("\t")] for line in tsv_lines[:-1]] == expected

@@ -663,7 +663,11 @@ for i in range(int(sys.argv[4])):
 """
 
 _READER = """
-import os, sys, tomllib
+import os, sys
+try:
+    import tomllib
+except ImportError:  # Python 3.10: tomli, a dependency there
+    import tomli as tomllib
 path, stop = sys.argv[1], sys.argv[2]
 reads = 0
 while not os.path.exists(stop):
