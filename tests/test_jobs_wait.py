@@ -233,6 +233,18 @@ def test_unknown_ids_exit_4_at_once(lx: Any, world: World, live: dict[str, str])
     assert r.stdout == ""
 
 
+def test_a_mix_of_found_and_unknown_prints_what_was_found(
+    lx: Any, world: World, live: dict[str, str]
+) -> None:
+    job = live["COMPLETED"]
+    r = lx("jobs", "wait", job, "ext-nope", "-o", "jsonl", state_setup=world.setup)
+    assert r.code == 4 and world.sleeps == []
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == [job]
+    lines = r.stderr.splitlines()
+    assert f"{job} still PENDING (not waited for: an ID is unknown)" in lines
+    assert lines[-1] == "lx: job ext-nope not found"
+
+
 def test_a_job_deleted_while_waiting(
     lx: Any, world: World, live: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

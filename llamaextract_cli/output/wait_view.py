@@ -15,7 +15,7 @@ from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.timeparse import humanize_duration
 
 if TYPE_CHECKING:
-    from llamaextract_cli.waiter import Clock, Tracked, WaitResult
+    from llamaextract_cli.waiter import Clock, Tracked
 
 
 def span(seconds: float) -> str:
@@ -141,12 +141,12 @@ def write_not_found(stream: IO[str], jobs: Sequence[Tracked]) -> None:
         _line(stream, f"lx: job {tracked.id} not found")
 
 
-def summary_line(tracked: Tracked) -> str:
+def summary_line(tracked: Tracked, unfinished: str = "timed out") -> str:
     from llamaextract_cli.fields import job_duration_seconds
 
     status = tracked.status or "?"
     if not tracked.done:
-        return f"{tracked.id} still {status} (timed out)"
+        return f"{tracked.id} still {status} ({unfinished})"
     if tracked.missing:
         return f"{tracked.id} not found (deleted while waiting?)"
     took = job_duration_seconds(tracked.job or {})
@@ -155,7 +155,7 @@ def summary_line(tracked: Tracked) -> str:
     return f"{line}: {error}" if status == "FAILED" and error else line
 
 
-def write_summary(stream: IO[str], result: WaitResult) -> None:
-    """One line per job: how it ended and how long it took."""
-    for tracked in result.jobs:
-        _line(stream, summary_line(tracked))
+def write_summary(stream: IO[str], jobs: Sequence[Tracked], unfinished: str = "timed out") -> None:
+    """One line per job: how it ended and how long it took (or why it is not done)."""
+    for tracked in jobs:
+        _line(stream, summary_line(tracked, unfinished))

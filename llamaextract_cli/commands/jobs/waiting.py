@@ -95,12 +95,13 @@ def wait_cmd(
     params = lookup.scope_params(state, (), project_id, org)
     result = wait_jobs(state, wanted, params, interval=interval, timeout=limit)
     unknown = wait_outcome.never_seen(result)
-    if unknown:  # a typo, the wrong project; no summary, exit 4 at once
-        wait_view.write_not_found(env.stderr, unknown)
-        raise typer.Exit(int(NotFoundError.exit_status))
-    wait_view.write_summary(env.stderr, result)
+    found = [t for t in result.jobs if not t.missing]
+    # An unknown ID (a typo, the wrong project) stops the wait at the first poll: what
+    # was found is shown as it stands, the unknown IDs are named, and the exit is 4.
+    why = "not waited for: an ID is unknown" if unknown else "timed out"
+    wait_view.write_summary(env.stderr, found if unknown else result.jobs, why)
     if output is not None or field_list is not None:
-        jobs = [t.job for t in result.jobs if t.job is not None and not t.missing]
+        jobs = [t.job for t in found if t.job is not None]
         jobs_out.write_jobs(
             env.stdout,
             jobs,
@@ -110,6 +111,9 @@ def wait_cmd(
             color=state.color and bool(env.stdout_isatty),
             pretty=bool(env.stdout_isatty),
         )
+    if unknown:
+        wait_view.write_not_found(env.stderr, unknown)
+        raise typer.Exit(int(NotFoundError.exit_status))
     wait_outcome.raise_outcome(result, limit)
 
 
