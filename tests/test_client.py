@@ -199,3 +199,13 @@ def test_job_ids_are_escaped_into_the_path() -> None:
     client.get_job("a/b?x")
     assert seen[0].url.raw_path == b"/api/v2/extract/a%2Fb%3Fx"
     assert json.loads(seen[0].content or b"null") is None
+
+
+def test_a_404_on_the_list_is_a_wrong_url_not_an_unknown_job() -> None:
+    handler, _ = scripted(httpx.Response(404, json={"detail": "Not Found"}))
+    client, _ = make(handler)
+    with pytest.raises(ApiError) as e:
+        client.list_page([])
+    assert not isinstance(e.value, NotFoundError)
+    assert e.value.exit_status == ExitStatus.ERROR
+    assert "base URL" in (e.value.hint or "")

@@ -16,7 +16,7 @@ import httpx
 from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import error_for, reason
-from llamaextract_cli.errors import ApiError, LxError, NetworkError, ProtocolError
+from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
 from llamaextract_cli.secrets import remember
 
 Params = Sequence[tuple[str, str]]
@@ -136,7 +136,15 @@ class ApiClient:
     # -- the API's operations ------------------------------------------------------------
 
     def list_page(self, params: Params) -> dict[str, Any]:
-        page = self.request_json("GET", "/api/v2/extract", params)
+        try:
+            page = self.request_json("GET", "/api/v2/extract", params)
+        except NotFoundError as e:
+            # No job ID is involved: a 404 here means the URL is not the API (exit 1).
+            raise ApiError(
+                f"{self.base_url}/api/v2/extract: {e.message}",
+                status_code=404,
+                hint="is the base URL right? see 'lx config get base_url' or --base-url",
+            ) from None
         if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
             raise ProtocolError("the server's list answer has no 'items' array")
         return page
