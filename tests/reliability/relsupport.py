@@ -149,11 +149,22 @@ def run_lx(
     return Proc(p.returncode, p.stdout, p.stderr)
 
 
+def default_sigint() -> None:
+    """In a child before exec: SIGINT back to its default action."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def popen_lx(
     args: Sequence[str], env: Mapping[str, str], **kwargs: Any
 ) -> Iterator[subprocess.Popen[str]]:
-    """Start `lx ARGS` with stdout and stderr piped; always reaped, killed if still running."""
+    """Start `lx ARGS` with stdout and stderr piped; always reaped, killed if still running.
+
+    The child gets SIGINT's default action back: a test run started in the background
+    (`pytest &`, some CI runners) ignores SIGINT, the child would inherit that, and
+    Python installs no KeyboardInterrupt handler for an ignored signal.
+    """
+    kwargs.setdefault("preexec_fn", default_sigint)
     proc = subprocess.Popen(
         lx_argv(*args),
         env=dict(env),

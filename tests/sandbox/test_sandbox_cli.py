@@ -84,7 +84,13 @@ class Served:
         cmd = [sys.executable, "-m", "llamaextract_cli", "sandbox", "serve", "--port", "0", *args]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            # SIGINT back to default: a test run started in the background ignores it.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self.killer = threading.Timer(30, self.proc.kill)
         self.killer.start()
