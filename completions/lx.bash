@@ -157,7 +157,7 @@ _lx_optval() {
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
     'jobs list|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
-      _lx_kind='w:file_id parse_job_id'
+      _lx_kind='i:file_id parse_job_id'
       ;;
     'jobs list|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
       _lx_kind='j'

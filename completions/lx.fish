@@ -133,7 +133,7 @@ function __lx_optval
         case 'jobs list|--status' 'jobs list|-s' 'jobs stats|--status' 'jobs stats|-s' 'jobs errors|--status' 'jobs errors|-s' 'jobs watch|--status' 'jobs watch|-s'
             set -g __lx_kind 'i' 'PENDING' 'THROTTLED' 'RUNNING' 'COMPLETED' 'FAILED' 'CANCELLED'
         case 'jobs list|--input-type' 'jobs stats|--input-type' 'jobs errors|--input-type' 'jobs watch|--input-type'
-            set -g __lx_kind 'w' 'file_id' 'parse_job_id'
+            set -g __lx_kind 'i' 'file_id' 'parse_job_id'
         case 'jobs list|--id' 'jobs stats|--id' 'jobs errors|--id' 'jobs watch|--id'
             set -g __lx_kind 'j'
         case 'jobs list|--expand' 'jobs stats|--expand' 'jobs errors|--expand' 'jobs watch|--expand'

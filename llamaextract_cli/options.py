@@ -189,7 +189,7 @@ _FILTER_PARAMS: list[inspect.Parameter] = [
                 str | None,
                 typer.Option(
                     "--input-type",
-                    click_type=Choice(choices.INPUT_TYPES),
+                    click_type=Choice(choices.INPUT_TYPES, case_sensitive=False),
                     help="Kind of document input.",
                 ),
             ],

@@ -81,11 +81,15 @@ def _hint_more(state: State, count: int, token: str | None, command: str) -> Non
         args = [a for a in state.argv if a]
         resume = " ".join(shlex.quote(a) for a in _without_token(args))
         state.env.warn(
-            f"showing the first {count} jobs; more match. Next page: "
+            f"showing the first {_jobs(count)}; more match. Next page: "
             f"lx {resume} --page-token {shlex.quote(token)}  (or --all)"
         )
     else:
-        state.env.warn(f"showing the first {count} jobs; more match (use --limit N or --all)")
+        state.env.warn(f"showing the first {_jobs(count)}; more match (use --limit N or --all)")
+
+
+def _jobs(count: int) -> str:
+    return "1 job" if count == 1 else f"{count} jobs"
 
 
 def _without_token(args: list[str]) -> list[str]:
