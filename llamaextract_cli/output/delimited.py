@@ -62,7 +62,9 @@ def csv_row(cells: Sequence[str]) -> str:
     return ",".join(map(csv_cell, cells)) + "\n"
 
 
-class CsvRenderer:
+class _DelimitedRenderer:
+    """A header row, then one row per item; `_row` turns cells into one whole line."""
+
     def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
         self._stream = stream
         self._columns = columns
@@ -70,14 +72,18 @@ class CsvRenderer:
         self._started = False
         self._closed = False
 
+    @staticmethod
+    def _row(cells: Sequence[str]) -> str:
+        raise NotImplementedError
+
     def _header(self) -> None:
         self._started = True
-        self._stream.write(csv_row([c.name for c in self._columns]))
+        self._stream.write(self._row([c.name for c in self._columns]))
 
     def write(self, item: Mapping[str, Any]) -> None:
         if not self._started:
             self._header()
-        self._stream.write(csv_row([flatten(get(item)) for get in self._getters]))
+        self._stream.write(self._row([flatten(get(item)) for get in self._getters]))
 
     def flush(self) -> None:
         self._stream.flush()
@@ -88,6 +94,10 @@ class CsvRenderer:
             if not self._started:
                 self._header()
             self._stream.flush()
+
+
+class CsvRenderer(_DelimitedRenderer):
+    _row = staticmethod(csv_row)
 
 
 def tsv_escape(text: str) -> str:
@@ -102,31 +112,10 @@ def tsv_escape(text: str) -> str:
     return text
 
 
-class TsvRenderer:
-    def __init__(self, stream: IO[str], columns: Sequence[Column]) -> None:
-        self._stream = stream
-        self._columns = columns
-        self._getters = [c.get for c in columns]
-        self._started = False
-        self._closed = False
+def tsv_row(cells: Sequence[str]) -> str:
+    """One TSV line: cells escaped, joined by tabs."""
+    return "\t".join(map(tsv_escape, cells)) + "\n"
 
-    def _header(self) -> None:
-        self._started = True
-        self._stream.write("\t".join(tsv_escape(c.name) for c in self._columns) + "\n")
 
-    def write(self, item: Mapping[str, Any]) -> None:
-        if not self._started:
-            self._header()
-        self._stream.write(
-            "\t".join([tsv_escape(flatten(get(item))) for get in self._getters]) + "\n"
-        )
-
-    def flush(self) -> None:
-        self._stream.flush()
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            if not self._started:
-                self._header()
-            self._stream.flush()
+class TsvRenderer(_DelimitedRenderer):
+    _row = staticmethod(tsv_row)
