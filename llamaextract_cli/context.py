@@ -55,6 +55,11 @@ class State:
     def color(self) -> bool:
         return self.env.color_allowed(self.no_color)
 
+    @property
+    def stdout_color(self) -> bool:
+        """Colour for what goes to stdout: allowed, and stdout is a terminal."""
+        return self.color and bool(self.env.stdout_isatty)
+
     def output_format(self, flag: str | None) -> str:
         """-o beats the profile's `format`, which beats LX_FORMAT... see CLI.md.
 

@@ -110,7 +110,7 @@ def get_cmd(
     params = lookup.scope_params(state, expands, project_id, org)
     outcomes = lookup.fetch_or_fail(state, wanted, params)
     jobs = [o.value for o in outcomes if o.value is not None]
-    color = state.color and bool(env.stdout_isatty)
+    color = state.stdout_color
     if panel:
         jobs_out.write_panels(env.stdout, jobs, color=color)
     else:
@@ -168,7 +168,7 @@ def result_cmd(
         fmt,
         field_list,
         pretty=bool(env.stdout_isatty),
-        color=state.color and bool(env.stdout_isatty),
+        color=state.stdout_color,
     )
     if not shown and env.stderr_isatty:
         env.warn("the result has no rows")

@@ -36,7 +36,7 @@ def stream_jobs(
         fmt,
         env.stdout,
         fields=fields,
-        color=state.color and bool(env.stdout_isatty),
+        color=state.stdout_color,
         now=datetime.now(timezone.utc),
         absolute_times=absolute,
     )

@@ -103,7 +103,7 @@ def _width(state: State) -> int:
 def console_for(state: State) -> Any:
     from llamaextract_cli.triage.render import make_console
 
-    color = state.color and bool(state.env.stdout_isatty)
+    color = state.stdout_color
     return make_console(
         state.env.stdout,
         width=_width(state),

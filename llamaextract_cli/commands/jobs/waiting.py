@@ -108,7 +108,7 @@ def wait_cmd(
             state.output_format(output),
             fields=field_list,
             single=len(wanted) == 1,
-            color=state.color and bool(env.stdout_isatty),
+            color=state.stdout_color,
             pretty=bool(env.stdout_isatty),
         )
     if unknown:
