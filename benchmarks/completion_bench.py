@@ -52,7 +52,7 @@ REQUESTS: list[tuple[str, list[str], str]] = [
 
 TYPER_DYNAMIC = (
     "from typer._completion_classes import completion_init; completion_init(); "
-    "from llamaextract_cli.app import get_root_command; get_root_command().main(prog_name='lx')"
+    "from llamaextract_cli.cli.app import get_root_command; get_root_command().main(prog_name='lx')"
 )
 
 

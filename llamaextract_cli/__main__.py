@@ -1,3 +1,3 @@
-from llamaextract_cli.main import main
+from llamaextract_cli.cli.main import main
 
 main()

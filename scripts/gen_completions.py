@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from llamaextract_cli import completion_gen  # noqa: E402
+from llamaextract_cli.completion import generate as completion_gen  # noqa: E402
 
 EXTENSIONS = {"bash": "lx.bash", "zsh": "lx.zsh", "fish": "lx.fish"}
 

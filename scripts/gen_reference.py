@@ -25,7 +25,7 @@ def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...],
 def render() -> str:
     from typer._click import Context
 
-    from llamaextract_cli.app import get_root_command
+    from llamaextract_cli.cli.app import get_root_command
 
     root = get_root_command()
     parts = [

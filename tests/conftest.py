@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from lxtest import Result, Runner, Stdin, assert_no_secret, secrets_of
 
-from llamaextract_cli.context import State
-from llamaextract_cli.env import Env
-from llamaextract_cli.main import run
+from llamaextract_cli.cli.context import State
+from llamaextract_cli.cli.env import Env
+from llamaextract_cli.cli.main import run
 
 _CLEARED = (
     "LLAMA_CLOUD_API_KEY",
@@ -44,7 +44,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_settings_warnings() -> Iterator[None]:
     """The "readable by others" warning is said once per process: reset it per test."""
-    from llamaextract_cli import settings_file
+    from llamaextract_cli.settings import store as settings_file
 
     settings_file.reset_warnings()
     yield

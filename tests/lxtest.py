@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.context import State
 
 TEST_KEY = "llx-TESTKEY-0123456789abcdefSECRET"
 KEY_VARIABLES = ("LLAMA_CLOUD_API_KEY", "LLAMA_PARSE_API_KEY")

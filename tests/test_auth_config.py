@@ -22,9 +22,10 @@ from pathlib import Path
 import pytest
 from lxtest import TEST_KEY, Result
 
-from llamaextract_cli import auth_flow, settings
-from llamaextract_cli.context import State
+from llamaextract_cli.cli import login as auth_flow
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.errors import NetworkError
+from llamaextract_cli.settings import profiles as settings
 
 if sys.version_info >= (3, 11):
     import tomllib

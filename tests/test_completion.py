@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 from lxtest import Runner
 
-from llamaextract_cli import choices, completion_cache, completion_gen
+from llamaextract_cli import choices
+from llamaextract_cli.completion import cache as completion_cache
+from llamaextract_cli.completion import generate as completion_gen
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = {shell: ROOT / "completions" / f"lx.{shell}" for shell in choices.SHELLS}
@@ -35,7 +37,7 @@ def click_tree() -> dict[str, dict[str, list[str]]]:
     """{command path: {"subs": [...], "opts": [...], "vopts": [...]}} of the live app."""
     from typer import _click
 
-    from llamaextract_cli.app import get_root_command
+    from llamaextract_cli.cli.app import get_root_command
 
     root = get_root_command()
     settings = {k: v for k, v in (root.context_settings or {}).items() if k != "obj"}
@@ -630,7 +632,7 @@ def test_the_python_cache_dir_rule_matches_the_scripts(tmp_path: Path) -> None:
         {"LX_CACHE_DIR": str(tmp_path / "explicit")},
     ]
     code = (
-        "import json, sys; from llamaextract_cli.completion_cache import cache_dir; "
+        "import json, sys; from llamaextract_cli.completion.cache import cache_dir; "
         "import os; print(cache_dir(os.environ))"
     )
     for extra in cases:

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from lxtest import runner_on
 
-from llamaextract_cli.commands.jobs import triage as triage_cmd
+from llamaextract_cli.cli.commands.jobs import triage as triage_cmd
+from llamaextract_cli.jobs.error_groups import NO_MESSAGE, ErrorGroups
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
-from llamaextract_cli.triage.errors import NO_MESSAGE, ErrorGroups
 
 URL = "sandbox://?jobs=600&seed=7"
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
@@ -80,7 +80,7 @@ def check_groups(groups: list[dict[str, Any]], jobs: list[dict[str, Any]], per: 
     assert per_family == Counter(family(j["error_message"]) for j in jobs)
     # members of a group: recount them from the jobs by the group's own rule
     members: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    from llamaextract_cli.triage.errors import mask
+    from llamaextract_cli.jobs.error_groups import mask
 
     for j in jobs:
         members[mask(j["error_message"])].append(j)

@@ -1,4 +1,4 @@
-"""`--fields` parsing and dot-path lookup (llamaextract_cli.fields)."""
+"""`--fields` parsing and dot-path lookup (llamaextract_cli.jobs.fields)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from llamaextract_cli.fields import (
+from llamaextract_cli.jobs.fields import (
     FREE_FORM_PREFIXES,
     KNOWN_FIELDS,
     TOP_LEVEL_FIELDS,

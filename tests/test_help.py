@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from llamaextract_cli import __version__
-from llamaextract_cli.app import get_root_command
+from llamaextract_cli.cli.app import get_root_command
 
 
 def walk(command: Any, path: tuple[str, ...] = ("lx",)) -> Iterator[tuple[tuple[str, ...], Any]]:
@@ -90,7 +90,7 @@ def test_version_matches_the_package_metadata() -> None:
 
 
 def test_bare_group_shows_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    from llamaextract_cli.main import run
+    from llamaextract_cli.cli.main import run
 
     assert run(["jobs"]) == 2
     assert "Commands:" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from llamaextract_cli.api.client import ApiClient
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
 from llamaextract_cli.sandbox.transport import SandboxTransport

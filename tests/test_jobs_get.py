@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from llamaextract_cli.api.client import ApiClient
-from llamaextract_cli.context import State
-from llamaextract_cli.jobids import parse_lines
+from llamaextract_cli.cli.context import State
+from llamaextract_cli.jobs.ids import parse_lines
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
 from llamaextract_cli.sandbox.faults import FaultConfig

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from llamaextract_cli.api.client import ApiClient
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.output.delimited import flatten
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock

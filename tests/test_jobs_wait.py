@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from llamaextract_cli import waiter
 from llamaextract_cli.api.client import ApiClient
 from llamaextract_cli.choices import TERMINAL_STATUSES
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.errors import ApiError, NetworkError, NotFoundError
-from llamaextract_cli.fields import job_duration_seconds
+from llamaextract_cli.jobs import wait as waiter
+from llamaextract_cli.jobs.fields import job_duration_seconds
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
 from llamaextract_cli.sandbox.faults import FaultConfig
@@ -350,7 +350,7 @@ def test_wait_for_with_a_scripted_fetch() -> None:
     answers = iter(["PENDING", "RUNNING", "COMPLETED"])
 
     def fetch(ids: Any) -> list[Any]:
-        from llamaextract_cli.api.batch import Outcome
+        from llamaextract_cli.jobs.batch import Outcome
 
         return [Outcome(i, value={"id": i, "status": next(answers)}) for i in ids]
 

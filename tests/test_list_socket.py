@@ -137,7 +137,7 @@ def _peak_rss_kib(url: str) -> int:
     """
     code = (
         "import sys\n"
-        "from llamaextract_cli.main import main\n"
+        "from llamaextract_cli.cli.main import main\n"
         "try:\n"
         "    main(sys.argv[1:])\n"
         "except SystemExit as e:\n"

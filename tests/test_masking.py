@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llamaextract_cli.triage.errors import NO_MESSAGE, mask
+from llamaextract_cli.jobs.error_groups import NO_MESSAGE, mask
 
 UUID = "3f2a9c1e-1b2c-4d3e-8f9a-0b1c2d3e4f5a"
 

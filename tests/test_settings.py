@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from llamaextract_cli import settings, settings_file
 from llamaextract_cli.errors import ConfigError, UsageError
-from llamaextract_cli.secrets import mask, redact
+from llamaextract_cli.settings import profiles as settings
+from llamaextract_cli.settings import store as settings_file
+from llamaextract_cli.settings.secrets import mask, redact
 
 KEY = "llx-TESTKEY-0123456789abcdefSECRET"
 OTHER_KEY = "llx-OTHERKEY-9876543210zyxwvuSECRET"
@@ -649,7 +650,8 @@ def test_profiles_cache_follows_hand_edits(
 _WRITER = """
 import sys
 from pathlib import Path
-from llamaextract_cli import settings, settings_file
+from llamaextract_cli.settings import profiles as settings
+from llamaextract_cli.settings import store as settings_file
 env = {"LX_CONFIG": sys.argv[1], "LX_CACHE_DIR": sys.argv[2]}
 tag = sys.argv[3]
 

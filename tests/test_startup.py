@@ -24,7 +24,7 @@ UNUSED = ("trio", "anyio", "click", "pygments")
 
 PROBE = """
 import contextlib, io, sys
-from llamaextract_cli.main import {entry}
+from llamaextract_cli.cli.main import {entry}
 out = io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
     try:
@@ -38,8 +38,8 @@ print("\\n".join(sorted(name for name, mod in sys.modules.items() if mod is not 
 # the modules it holds afterwards. The parent imports only what every run imports.
 PROBE_MANY = """
 import contextlib, io, json, os, sys
-from llamaextract_cli.main import run
-import llamaextract_cli.app
+from llamaextract_cli.cli.main import run
+import llamaextract_cli.cli.app
 found = {}
 for args in json.loads(sys.argv[1]):
     r, w = os.pipe()
@@ -86,7 +86,7 @@ def heavy_in(mods: set[str] | list[str]) -> list[str]:
 
 def command_paths() -> list[list[str]]:
     """Every command and group of the CLI, found by walking the click tree."""
-    from llamaextract_cli.app import get_root_command
+    from llamaextract_cli.cli.app import get_root_command
 
     paths: list[list[str]] = []
 
@@ -144,7 +144,7 @@ def test_help_completion_and_usage_errors_stay_light(args: list[str]) -> None:
 
 LISTING_PROBE = """
 import contextlib, io, json, sys
-from llamaextract_cli.main import main
+from llamaextract_cli.cli.main import main
 out = io.StringIO()
 code = None
 with contextlib.redirect_stdout(out):

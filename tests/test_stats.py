@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from lxtest import runner_on
 
-from llamaextract_cli.commands.jobs import triage as triage_cmd
+from llamaextract_cli.cli.commands.jobs import triage as triage_cmd
+from llamaextract_cli.jobs.stats import DurationHistogram, StatsAccumulator, Window
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
-from llamaextract_cli.triage.stats import DurationHistogram, StatsAccumulator, Window
 
 URL = "sandbox://?jobs=600&seed=7"
 STATUSES = ("PENDING", "THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
@@ -314,7 +314,7 @@ def _synthetic(n: int) -> Iterator[dict[str, Any]]:
 
 
 def test_aggregation_does_not_hold_the_jobs() -> None:
-    from llamaextract_cli.triage.errors import ErrorGroups
+    from llamaextract_cli.jobs.error_groups import ErrorGroups
 
     window = Window(datetime(2026, 11, 1, tzinfo=timezone.utc), None, NOW)
     stats, errors = StatsAccumulator(window), ErrorGroups(20)

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from llamaextract_cli.api.client import ApiClient
-from llamaextract_cli.api.factory import SANDBOX_HOST
-from llamaextract_cli.commands.jobs import watching
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.client_factory import SANDBOX_HOST
+from llamaextract_cli.cli.commands.jobs import watching
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.errors import Interrupted
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock

@@ -17,7 +17,7 @@ from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import error_for, reason
 from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
-from llamaextract_cli.secrets import remember
+from llamaextract_cli.settings.secrets import remember
 
 Params = Sequence[tuple[str, str]]
 

@@ -22,7 +22,7 @@ from llamaextract_cli.timeparse import parse_api_time
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
-    from llamaextract_cli.query import JobFilter
+    from llamaextract_cli.api.query import JobFilter
 
 MAX_EMPTY_PAGES = 5
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

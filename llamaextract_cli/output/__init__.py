@@ -15,7 +15,7 @@ flattening rule) and `table` (a streaming fixed-width table; see
 nothing of HTTP. Each format's module is imported only when that format is
 asked for; none of them imports rich.
 
-Projection: with `fields` (dot paths, see `llamaextract_cli.fields`), json and
+Projection: with `fields` (dot paths, see `llamaextract_cli.jobs.fields`), json and
 jsonl write `{path: value}` objects keyed by the paths in the order given, and
 csv/tsv/table show those paths as columns. With `columns` (a list of `Column`)
 the caller decides everything (`jobs result` rows, other commands); the json

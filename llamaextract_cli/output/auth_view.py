@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Any
 from llamaextract_cli.output.text import emit
 
 if TYPE_CHECKING:
-    from llamaextract_cli.settings import Resolved
+    from llamaextract_cli.settings.profiles import Resolved
 
 
 def write_login(
@@ -24,7 +24,7 @@ def write_login(
     env_key: str | None,
 ) -> None:
     """`Logged in to URL as profile 'NAME' (key llx-…abcd)`, and what else to know."""
-    from llamaextract_cli.secrets import mask
+    from llamaextract_cli.settings.secrets import mask
 
     done = "Logged in to" if checked else "Saved (unchecked)"
     emit(stream, f"{done} {target} as profile '{profile}' (key {mask(key)})")
@@ -40,7 +40,7 @@ def write_login(
 
 def status_info(resolved: Resolved, check: str, *, ok: bool) -> dict[str, Any]:
     """The settings in effect, each with its source, and the outcome of the check."""
-    from llamaextract_cli.secrets import mask
+    from llamaextract_cli.settings.secrets import mask
 
     return {
         "profile": resolved.profile,

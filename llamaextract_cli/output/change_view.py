@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from llamaextract_cli.changes import Action, Change
+    from llamaextract_cli.jobs.changes import Action, Change
 
 
 def confirm(

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from llamaextract_cli.fields import compile_path, job_duration_seconds, job_input
+from llamaextract_cli.jobs.fields import compile_path, job_duration_seconds, job_input
 
 Kind = Literal["text", "status", "time", "duration"]
 Getter = Callable[[Mapping[str, Any]], Any]

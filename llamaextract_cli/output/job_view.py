@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
-from llamaextract_cli.fields import job_duration_seconds, job_input
+from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
 from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llamaextract_cli.api.batch import Outcome
+    from llamaextract_cli.jobs.batch import Outcome
 
 
 def write_value(stream: IO[str], value: Any, *, pretty: bool) -> None:
@@ -32,7 +32,7 @@ def project(item: Mapping[str, Any], fields: Sequence[str] | None) -> Any:
     """`item` cut down to `{field: value}` in the order of `fields` (all of it without)."""
     if not fields:
         return item
-    from llamaextract_cli.fields import get_path
+    from llamaextract_cli.jobs.fields import get_path
 
     return {f: get_path(item, f) for f in fields}
 

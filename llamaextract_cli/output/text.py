@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from llamaextract_cli.secrets import ELLIPSIS
+from llamaextract_cli.settings.secrets import ELLIPSIS
 
 
 def emit(stream: IO[str], text: str) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
-from llamaextract_cli import waiter
 from llamaextract_cli.choices import TERMINAL_STATUSES
+from llamaextract_cli.jobs import wait as waiter
 from llamaextract_cli.timeparse import humanize_duration
 
 if TYPE_CHECKING:
-    from llamaextract_cli.waiter import Clock, Tracked
+    from llamaextract_cli.jobs.wait import Clock, Tracked
 
 
 def span(seconds: float) -> str:
@@ -142,7 +142,7 @@ def write_not_found(stream: IO[str], jobs: Sequence[Tracked]) -> None:
 
 
 def summary_line(tracked: Tracked, unfinished: str = "timed out") -> str:
-    from llamaextract_cli.fields import job_duration_seconds
+    from llamaextract_cli.jobs.fields import job_duration_seconds
 
     status = tracked.status or "?"
     if not tracked.done:

@@ -32,11 +32,12 @@ import pytest
 from lxtest import TEST_KEY, Result, Runner
 from relsupport import NOW, count, lx_argv, lx_env, one_error_line, run_lx, serving
 
-from llamaextract_cli import settings_file, waiter
-from llamaextract_cli.app import get_root_command
-from llamaextract_cli.commands.jobs import watching
+from llamaextract_cli.cli.app import get_root_command
+from llamaextract_cli.cli.commands.jobs import watching
+from llamaextract_cli.jobs import wait as waiter
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.server import SandboxServer
+from llamaextract_cli.settings import store as settings_file
 
 CONFIG = b"""default_profile = "work"
 

@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from lxtest import TEST_KEY, Runner
 from relsupport import NOW, Switchboard, count, raw_listing, serving
 
-from llamaextract_cli import waiter
 from llamaextract_cli.api import client as client_module
-from llamaextract_cli.api.batch import Outcome
 from llamaextract_cli.api.client import ApiClient
 from llamaextract_cli.api.retry import MAX_DELAY, MAX_SERVER_WAIT, RetryPolicy
-from llamaextract_cli.context import State
+from llamaextract_cli.cli.context import State
 from llamaextract_cli.errors import ApiError, LxError, NetworkError
+from llamaextract_cli.jobs import wait as waiter
+from llamaextract_cli.jobs.batch import Outcome
 from llamaextract_cli.sandbox.app import SandboxApp
 from llamaextract_cli.sandbox.clock import FakeClock
 from llamaextract_cli.sandbox.faults import FaultConfig

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lxtest import Runner
 from relsupport import count
 
-from llamaextract_cli.fields import (
+from llamaextract_cli.jobs.fields import (
     FREE_FORM_PREFIXES,
     KNOWN_FIELDS,
     FieldError,

@@ -27,7 +27,7 @@ N = 60
 
 _DRIVER = """
 import sys
-from llamaextract_cli.main import run
+from llamaextract_cli.cli.main import run
 key, tag, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for i in range(n):
     if key == "api_key":

@@ -15,7 +15,7 @@ import pytest
 from llama_cloud import LlamaCloud
 from typer.testing import CliRunner
 
-from llamaextract_cli.commands import sandbox as sandbox_cmd
+from llamaextract_cli.cli.commands import sandbox as sandbox_cmd
 
 
 def run(*args: str) -> Any:

@@ -78,6 +78,6 @@ def test_the_app_loads_no_client_code_and_nothing_heavy() -> None:
 
 
 def test_the_command_module_imports_the_emulator_lazily() -> None:
-    mods = _loaded_after("import llamaextract_cli.commands.sandbox")
+    mods = _loaded_after("import llamaextract_cli.cli.commands.sandbox")
     assert not [m for m in mods if m.startswith(PKG + ".")]
     assert "httpx" not in mods

@@ -1,0 +1,99 @@
+"""Build the run's ApiClient from the resolved settings and global flags."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlsplit
+
+from llamaextract_cli.errors import AuthError, UsageError
+
+if TYPE_CHECKING:
+    import httpx
+
+    from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.cli.context import State
+
+SANDBOX_HOST = "http://sandbox.invalid"
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_url(url: str, allow_http: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"base URL {url!r} is not an http(s) URL",
+            hint="e.g. https://api.cloud.llamaindex.ai, or sandbox: for the built-in emulator",
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname) and not allow_http:
+        raise UsageError(
+            f"refusing to send the API key in clear text to {parts.hostname} over http://",
+            hint="use https://, or pass --allow-http if you really mean it",
+        )
+
+
+def sandbox_transport(url: str) -> httpx.BaseTransport:
+    """The in-process emulator for a `sandbox:` URL.
+
+    Query options: jobs, seed, shape (current|seed), live, now (ISO anchor), e.g.
+    `sandbox://?jobs=600&seed=7&shape=seed&now=2026-01-01T00:00:00Z`.
+    """
+    from llamaextract_cli.sandbox.app import SandboxApp
+    from llamaextract_cli.sandbox.transport import SandboxTransport
+
+    options = dict(parse_qsl(urlsplit(url).query))
+    try:
+        app = SandboxApp(
+            jobs=int(options.get("jobs", 300)),
+            seed=int(options.get("seed", 0)),
+            api_shape=options.get("shape", "current"),
+            live=int(options.get("live", 4)),
+            now=options.get("now"),
+        )
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"bad sandbox URL {url!r}: {e}") from None
+    return SandboxTransport(app)
+
+
+def make_client(
+    state: State, *, require_key: bool = True, api_key_override: str | None = None
+) -> ApiClient:
+    from llamaextract_cli.api.client import ApiClient
+
+    settings = state.settings()
+    key = api_key_override or settings.api_key
+    if require_key and not key:
+        raise AuthError(
+            f"no API key for profile '{settings.profile}'",
+            hint="run 'lx auth login', set LLAMA_CLOUD_API_KEY, "
+            "or try the built-in sandbox: lx --profile sandbox jobs list",
+        )
+    transport = None
+    base_url = settings.base_url
+    if base_url.startswith("sandbox:"):
+        transport = sandbox_transport(base_url)
+        base_url = SANDBOX_HOST
+    else:
+        check_url(base_url, state.allow_http)
+    log = None
+    if state.debug:
+        from llamaextract_cli.settings.secrets import redact
+
+        def log(line: str) -> None:
+            print(redact(line, key), file=state.env.stderr, flush=True)
+
+    return ApiClient(
+        base_url=base_url,
+        api_key=key,
+        timeout=state.timeout or 60.0,
+        transport=transport,
+        log=log,
+    )

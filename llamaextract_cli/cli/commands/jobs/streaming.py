@@ -1,0 +1,120 @@
+"""Write a listing: pages from the pager into a renderer, then the hints on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import shlex
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from llamaextract_cli.api.query import JobFilter
+    from llamaextract_cli.cli.context import State
+
+
+def stream_jobs(
+    state: State,
+    filters: JobFilter,
+    *,
+    output: str | None,
+    fields: list[str] | None,
+    limit: int | None,
+    page_size: int | None,
+    page_token: str | None,
+    absolute: bool = False,
+    command: str = "lx jobs list",
+) -> int:
+    """List jobs to stdout; returns how many were written."""
+    from llamaextract_cli.api.pager import Listing, iter_jobs
+    from llamaextract_cli.output import make_renderer
+
+    env = state.env
+    fmt = state.output_format(output)
+    client = state.client()
+    info = Listing()
+    renderer = make_renderer(
+        fmt,
+        env.stdout,
+        fields=fields,
+        color=state.stdout_color,
+        now=datetime.now(timezone.utc),
+        absolute_times=absolute,
+    )
+    count = 0
+    ids: list[str] = []
+    jobs = iter_jobs(
+        client,
+        filters,
+        limit=limit,
+        page_size=state.page_size(page_size),
+        trim=page_size is None,  # an explicit --page-size is sent as given
+        token=page_token,
+        info=info,
+    )
+    pages_seen = 0
+    try:
+        for job in jobs:
+            renderer.write(job)
+            count += 1
+            if info.pages != pages_seen or count % 100 == 0:
+                pages_seen = info.pages
+                renderer.flush()  # a page's rows reach the terminal or pipe as they arrive
+            if len(ids) < 200 and isinstance(job, dict) and isinstance(job.get("id"), str):
+                ids.append(job["id"])
+    except BaseException:
+        renderer.flush()
+        raise
+    finally:
+        jobs.close()
+    renderer.close()
+    _remember(state, ids)
+    if env.stderr_isatty:
+        if count == 0:
+            env.warn("no jobs match")
+        elif info.more:
+            _hint_more(state, count, info.next_token, command)
+    return count
+
+
+def _hint_more(state: State, count: int, token: str | None, command: str) -> None:
+    if token:
+        args = [a for a in state.argv if a]
+        resume = " ".join(shlex.quote(a) for a in _without_token(args))
+        state.env.warn(
+            f"showing the first {_jobs(count)}; more match. Next page: "
+            f"lx {resume} --page-token {shlex.quote(token)}  (or --all)"
+        )
+    else:
+        state.env.warn(f"showing the first {_jobs(count)}; more match (use --limit N or --all)")
+
+
+def _jobs(count: int) -> str:
+    return "1 job" if count == 1 else f"{count} jobs"
+
+
+def _without_token(args: list[str]) -> list[str]:
+    out: list[str] = []
+    skip = False
+    for a in args:
+        if skip:
+            skip = False
+            continue
+        if a == "--page-token":
+            skip = True
+            continue
+        if a.startswith("--page-token="):
+            continue
+        out.append(a)
+    return out
+
+
+def _remember(state: State, ids: list[str]) -> None:
+    """Keep the IDs a listing showed for shell completion (best effort, never fails)."""
+    if not ids:
+        return
+    try:
+        from llamaextract_cli.completion.cache import remember_job_ids
+    except ImportError:
+        return
+    with contextlib.suppress(OSError):
+        remember_job_ids(state.env.environ, ids)

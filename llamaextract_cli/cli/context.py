@@ -1,0 +1,110 @@
+"""Per-run state shared by every command: global options, settings, the API client.
+
+Settings and the client are built lazily, the first time a command asks, so
+that `--help` and usage errors never pay for httpx or the settings file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from llamaextract_cli.cli.env import Env
+
+if TYPE_CHECKING:
+    from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.api.query import JobFilter
+    from llamaextract_cli.settings.profiles import Resolved
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+
+
+@dataclass
+class State:
+    env: Env = field(default_factory=Env)
+    profile: str | None = None
+    base_url: str | None = None
+    timeout: float | None = None
+    debug: bool = False
+    no_color: bool = False
+    allow_http: bool = False
+    argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
+    _settings: Resolved | None = None
+    _client: ApiClient | None = None
+
+    def settings(self) -> Resolved:
+        if self._settings is None:
+            from llamaextract_cli.settings.profiles import resolve
+
+            self._settings = resolve(
+                self.env.environ,
+                profile_flag=self.profile,
+                base_url_flag=self.base_url,
+                warn=self.env.warn,
+            )
+        return self._settings
+
+    def client(self, *, require_key: bool = True) -> ApiClient:
+        if self._client is None:
+            from llamaextract_cli.cli.client_factory import make_client
+
+            self._client = make_client(self, require_key=require_key)
+        return self._client
+
+    @property
+    def color(self) -> bool:
+        return self.env.color_allowed(self.no_color)
+
+    @property
+    def stdout_color(self) -> bool:
+        """Colour for what goes to stdout: allowed, and stdout is a terminal."""
+        return self.color and bool(self.env.stdout_isatty)
+
+    def output_format(self, flag: str | None) -> str:
+        """-o beats the profile's `format`, which beats LX_FORMAT... see CLI.md.
+
+        CLI.md: flag, then environment (LX_FORMAT), then the profile, then the
+        built-in default (table on a terminal, jsonl otherwise).
+        """
+        if flag:
+            return flag
+        env_fmt = self.env.environ.get("LX_FORMAT")
+        if env_fmt:
+            if env_fmt not in FORMATS:
+                from llamaextract_cli.errors import UsageError
+
+                raise UsageError(
+                    f"LX_FORMAT={env_fmt!r} is not a format",
+                    hint=f"use one of {', '.join(FORMATS)}",
+                )
+            return env_fmt
+        prof = self.settings().format
+        if prof:
+            return prof
+        return "table" if self.env.stdout_isatty else "jsonl"
+
+    def scoped(self, filters: JobFilter) -> JobFilter:
+        """Fill project/organization from the profile when no flag gave them."""
+        from dataclasses import replace
+
+        settings = self.settings()
+        return replace(
+            filters,
+            project_id=filters.project_id or settings.project_id,
+            organization_id=filters.organization_id or settings.organization_id,
+        )
+
+    def page_size(self, flag: int | None, default: int = 100) -> int:
+        return flag or self.settings().page_size or default
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def get_state(ctx: Any) -> State:
+    """The State of the root context (typer's ctx.obj), created if missing."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, State):
+        root.obj = State()
+    return root.obj
