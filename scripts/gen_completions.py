@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from llamaextract_cli.cli.app import get_root_command  # noqa: E402
 from llamaextract_cli.completion import generate as completion_gen  # noqa: E402
 
 EXTENSIONS = {"bash": "lx.bash", "zsh": "lx.zsh", "fish": "lx.fish"}
@@ -23,7 +24,7 @@ EXTENSIONS = {"bash": "lx.bash", "zsh": "lx.zsh", "fish": "lx.fish"}
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    tree = completion_gen.build_tree()
+    tree = completion_gen.build_tree(get_root_command())
     stale = []
     for shell, name in EXTENSIONS.items():
         path = ROOT / "completions" / name

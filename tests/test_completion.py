@@ -30,6 +30,13 @@ SCRIPTS = {shell: ROOT / "completions" / f"lx.{shell}" for shell in choices.SHEL
 STALE = "stale: run `python scripts/gen_completions.py` and commit completions/"
 
 
+def app_tree() -> completion_gen.Command:
+    """The model of lx's own command tree, as `lx completion` builds it."""
+    from llamaextract_cli.cli.app import get_root_command
+
+    return completion_gen.build_tree(get_root_command())
+
+
 # --- the click tree, read independently of completion_gen ------------------------------
 
 
@@ -69,13 +76,13 @@ TREE = click_tree()
 
 @pytest.mark.parametrize("shell", choices.SHELLS)
 def test_checked_in_script_is_what_the_code_generates(shell: str) -> None:
-    generated = completion_gen.script(shell)
+    generated = completion_gen.script(shell, app_tree())
     assert SCRIPTS[shell].read_text(encoding="utf-8") == generated, STALE
 
 
 def test_generation_is_deterministic() -> None:
     for shell in choices.SHELLS:
-        assert completion_gen.script(shell) == completion_gen.script(shell)
+        assert completion_gen.script(shell, app_tree()) == completion_gen.script(shell, app_tree())
 
 
 @pytest.mark.parametrize("shell", choices.SHELLS)
@@ -98,7 +105,7 @@ def test_header_says_how_it_was_made_and_how_to_install(shell: str) -> None:
 
 
 def test_the_tree_holds_the_fixed_values() -> None:
-    tree = completion_gen.build_tree()
+    tree = app_tree()
     by_path = {c.key: c for c in tree.walk()}
 
     def values(path: str, option: str) -> completion_gen.Values | None:

@@ -17,7 +17,6 @@ from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import error_for, reason
 from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
-from llamaextract_cli.settings.secrets import remember
 
 Params = Sequence[tuple[str, str]]
 
@@ -46,7 +45,6 @@ class ApiClient:
         headers = {"User-Agent": f"lx/{__version__}", "Accept": "application/json"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-            remember(api_key)  # main's error boundary masks it in all it prints
         self.base_url = base_url.rstrip("/")
         self.policy = policy or retry.RetryPolicy()
         self._log = log

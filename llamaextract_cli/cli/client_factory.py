@@ -9,10 +9,12 @@ from urllib.parse import parse_qsl, urlsplit
 from llamaextract_cli.errors import AuthError, UsageError
 
 if TYPE_CHECKING:
+    from typing import IO
+
     import httpx
 
     from llamaextract_cli.api.client import ApiClient
-    from llamaextract_cli.cli.context import State
+    from llamaextract_cli.settings.profiles import Resolved
 
 SANDBOX_HOST = "http://sandbox.invalid"
 
@@ -64,11 +66,18 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
 
 
 def make_client(
-    state: State, *, require_key: bool = True, api_key_override: str | None = None
+    settings: Resolved,
+    *,
+    timeout: float | None = None,
+    allow_http: bool = False,
+    debug_stream: IO[str] | None = None,
+    require_key: bool = True,
+    api_key_override: str | None = None,
 ) -> ApiClient:
+    """The client for `settings`; with `debug_stream`, each request line is logged there."""
     from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.settings.secrets import remember
 
-    settings = state.settings()
     key = api_key_override or settings.api_key
     if require_key and not key:
         raise AuthError(
@@ -82,18 +91,20 @@ def make_client(
         transport = sandbox_transport(base_url)
         base_url = SANDBOX_HOST
     else:
-        check_url(base_url, state.allow_http)
+        check_url(base_url, allow_http)
     log = None
-    if state.debug:
+    if debug_stream is not None:
         from llamaextract_cli.settings.secrets import redact
 
         def log(line: str) -> None:
-            print(redact(line, key), file=state.env.stderr, flush=True)
+            print(redact(line, key), file=debug_stream, flush=True)
+
+    remember(key)  # the error boundary masks it in all it prints
 
     return ApiClient(
         base_url=base_url,
         api_key=key,
-        timeout=state.timeout or 60.0,
+        timeout=timeout or 60.0,
         transport=transport,
         log=log,
     )

@@ -45,11 +45,25 @@ class State:
         return self._settings
 
     def client(self, *, require_key: bool = True) -> ApiClient:
+        """The run's client, built on first use and kept."""
         if self._client is None:
-            from llamaextract_cli.cli.client_factory import make_client
-
-            self._client = make_client(self, require_key=require_key)
+            self._client = self.new_client(require_key=require_key)
         return self._client
+
+    def new_client(
+        self, *, require_key: bool = True, api_key_override: str | None = None
+    ) -> ApiClient:
+        """A client of its own (closed by the caller), built from the global options."""
+        from llamaextract_cli.cli.client_factory import make_client
+
+        return make_client(
+            self.settings(),
+            timeout=self.timeout,
+            allow_http=self.allow_http,
+            debug_stream=self.env.stderr if self.debug else None,
+            require_key=require_key,
+            api_key_override=api_key_override,
+        )
 
     @property
     def color(self) -> bool:

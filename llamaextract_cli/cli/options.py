@@ -282,3 +282,16 @@ def job_filters(func: F) -> F:
     wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper  # type: ignore[return-value]
+
+
+def parse_field_list(text: str | None) -> list[str] | None:
+    """The paths of a `--fields` value (None when the flag was not given)."""
+    if text is None:
+        return None
+    from llamaextract_cli.errors import UsageError
+    from llamaextract_cli.jobs.fields import FieldError, parse_fields
+
+    try:
+        return parse_fields(text)
+    except FieldError as e:
+        raise UsageError(f"--fields: {e}", hint="see 'lx jobs fields'") from None

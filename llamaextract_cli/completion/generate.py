@@ -103,14 +103,10 @@ class Command:
 # --- the model, from the click tree -------------------------------------------------
 
 
-def build_tree(root: Any | None = None) -> Command:
-    """The model of the command tree (the app's, unless `root` is given)."""
+def build_tree(root: Any) -> Command:
+    """The model of the click command tree `root` (the face hands in the app's)."""
     from typer import _click
 
-    if root is None:
-        from llamaextract_cli.cli.app import get_root_command
-
-        root = get_root_command()
     settings = {k: v for k, v in (root.context_settings or {}).items() if k != "obj"}
     ctx = _click.Context(root, info_name="lx", **settings)
     return _command(root, ctx, ())
@@ -252,11 +248,10 @@ def _short(text: str, limit: int = 72) -> str:
 # --- rendering ------------------------------------------------------------------------
 
 
-def script(shell: str, tree: Command | None = None) -> str:
-    """The completion script for `shell` (bash, zsh or fish)."""
+def script(shell: str, tree: Command) -> str:
+    """The completion script for `shell` (bash, zsh or fish) of the command tree `tree`."""
     if shell not in SHELLS:
         raise ValueError(f"unknown shell {shell!r}")
-    tree = tree if tree is not None else build_tree()
     return {"bash": _bash, "zsh": _zsh, "fish": _fish}[shell](tree)
 
 

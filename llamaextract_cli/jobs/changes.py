@@ -17,7 +17,7 @@ from llamaextract_cli.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
-    from llamaextract_cli.cli.context import State
+    from llamaextract_cli.jobs.session import Session
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def check_can_ask(action: Action, args: Sequence[str], *, interactive: bool) -> 
 
 
 def plan(
-    state: State, action: Action, ids: Sequence[str], params: list[tuple[str, str]], force: bool
+    state: Session, action: Action, ids: Sequence[str], params: list[tuple[str, str]], force: bool
 ) -> list[Change]:
     """One Change per ID: the job, or why the action cannot apply to it."""
     from llamaextract_cli.jobs.lookup import fetch_or_fail
@@ -123,7 +123,11 @@ def plan(
 
 
 def act(
-    state: State, action: Action, changes: list[Change], params: list[tuple[str, str]], force: bool
+    state: Session,
+    action: Action,
+    changes: list[Change],
+    params: list[tuple[str, str]],
+    force: bool,
 ) -> None:
     """Apply the action to every Change still ok; record what each call answered."""
     from llamaextract_cli.jobs.batch import run_each

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from llamaextract_cli.errors import ExitStatus, JobsFailed, NotFoundError, UsageError
 
 if TYPE_CHECKING:
-    from llamaextract_cli.cli.context import State
     from llamaextract_cli.jobs.batch import Outcome
+    from llamaextract_cli.jobs.session import Session
 
 
-def job_ids(state: State, args: Sequence[str]) -> list[str]:
+def job_ids(state: Session, args: Sequence[str]) -> list[str]:
     """The IDs of the arguments, or of stdin for `-`; an empty stdin says so on stderr."""
     from llamaextract_cli.jobs.ids import STDIN, from_args
 
@@ -29,7 +29,7 @@ def job_ids(state: State, args: Sequence[str]) -> list[str]:
     return ids
 
 
-def one_id(state: State, arg: str) -> str:
+def one_id(state: Session, arg: str) -> str:
     """The job ID argument, or the one ID on stdin for `-` (of `lx jobs result`)."""
     from llamaextract_cli.jobs.ids import from_args
 
@@ -42,7 +42,7 @@ def one_id(state: State, arg: str) -> str:
 
 
 def scope_params(
-    state: State, expand: Sequence[str] = (), project: str | None = None, org: str | None = None
+    state: Session, expand: Sequence[str] = (), project: str | None = None, org: str | None = None
 ) -> list[tuple[str, str]]:
     """expand, project_id and organization_id query parameters (scope from the profile)."""
     from llamaextract_cli.api.query import JobFilter
@@ -55,7 +55,7 @@ def scope_params(
 
 
 def fetch_jobs(
-    state: State, ids: Sequence[str], params: Sequence[tuple[str, str]]
+    state: Session, ids: Sequence[str], params: Sequence[tuple[str, str]]
 ) -> list[Outcome[dict[str, Any]]]:
     """GET every ID, a few at a time; outcomes in the order of `ids`."""
     from llamaextract_cli.jobs.batch import run_each
@@ -74,7 +74,7 @@ def fetch_jobs(
 
 
 def fetch_or_fail(
-    state: State, ids: Sequence[str], params: Sequence[tuple[str, str]]
+    state: Session, ids: Sequence[str], params: Sequence[tuple[str, str]]
 ) -> list[Outcome[dict[str, Any]]]:
     """`fetch_jobs`, raising the error itself when every ID met the same one."""
     from llamaextract_cli.jobs.batch import common_failure
@@ -86,7 +86,7 @@ def fetch_or_fail(
     return outcomes
 
 
-def fetch_one(state: State, job_id: str, project_id: str | None, org: str | None) -> Any:
+def fetch_one(state: Session, job_id: str, project_id: str | None, org: str | None) -> Any:
     """One job, or the error that kept it (NotFoundError for an unknown ID)."""
     [outcome] = fetch_jobs(state, [job_id], scope_params(state, (), project_id, org))
     if outcome.not_found:

@@ -1,4 +1,8 @@
-"""The polling loop of `lx jobs wait`: pure logic, with the clock and sleep injected.
+"""`lx jobs wait` without the terminal: the polling loop, the run, and what it means.
+
+The display is handed in (`Display`: `output.wait_view` makes the real one), so the
+domain never imports a renderer.
+
 
 `wait_for` polls the jobs that are not terminal yet until none is left or the
 deadline passes. Between polls it sleeps the `Schedule`'s interval: `--interval`
@@ -17,11 +21,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from llamaextract_cli.choices import TERMINAL_STATUSES
-from llamaextract_cli.errors import ApiError, LxError
+from llamaextract_cli.errors import (
+    ApiError,
+    Interrupted,
+    JobsFailed,
+    LxError,
+    NotFoundError,
+    WaitTimeout,
+)
 from llamaextract_cli.jobs.batch import Outcome
+from llamaextract_cli.timeparse import humanize_duration
+
+if TYPE_CHECKING:
+    from llamaextract_cli.jobs.session import Session
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -190,3 +205,105 @@ def _update(tracked: Tracked, job: dict[str, Any], elapsed: float, hooks: Hooks)
     if not seen or tracked.status != before:
         tracked.changed_at = elapsed
         hooks.on_change(tracked, elapsed)
+
+
+# --- what a finished wait means ----------------------------------------------------
+
+MAX_NAMED = 5
+
+
+def never_seen(result: WaitResult) -> list[Tracked]:
+    """The IDs unknown at the first poll: a typo, the wrong project (exit 4 at once)."""
+    return [t for t in result.missing if t.job is None]
+
+
+def _named(jobs: Sequence[Tracked], describe: Callable[[Tracked], str]) -> str:
+    shown = ", ".join(describe(t) for t in jobs[:MAX_NAMED])
+    more = len(jobs) - MAX_NAMED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def raise_outcome(result: WaitResult, timeout: float | None) -> None:
+    """Return when every job COMPLETED; else raise the error that names what did not."""
+    total = len(result.jobs)
+    if result.failed:
+        bad = result.failed
+
+        def why(t: Tracked) -> str:
+            error = (t.job or {}).get("error_message")
+            return f"{t.id} {t.status}" + (f" ({error})" if t.status == "FAILED" and error else "")
+
+        if total == 1:
+            raise JobsFailed(f"job {why(bad[0])}")
+        raise JobsFailed(f"{len(bad)} of {total} jobs did not complete: {_named(bad, why)}")
+    if result.timed_out:
+        spent = humanize_duration(timeout if timeout is not None else result.elapsed)
+        running = _named(result.unfinished, lambda t: f"{t.id} ({t.status or '?'})")
+        raise WaitTimeout(f"timed out after {spent}; still running: {running}")
+    if result.missing:
+        gone = _named(result.missing, lambda t: t.id)
+        raise NotFoundError(f"not found while waiting (deleted?): {gone}")
+
+
+# --- one run -------------------------------------------------------------------------
+
+
+class Display(Protocol):
+    """The progress of a wait: entered before the first poll, left after the last."""
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: object) -> Any: ...
+
+    def hooks(self) -> Hooks: ...
+
+
+def wait_jobs(
+    state: Session,
+    ids: Sequence[str],
+    params: Sequence[tuple[str, str]],
+    *,
+    interval: float,
+    timeout: float | None,
+    display: Display,
+) -> WaitResult:
+    """Poll until every job is terminal, one is unknown or `timeout` runs out.
+
+    The jobs are fetched with `lookup.fetch_jobs`; a 429 the client met (even one it
+    retried past) slows the next poll; Ctrl-C stops waiting, never the jobs.
+    """
+    from llamaextract_cli.jobs.lookup import fetch_jobs
+
+    try:
+        # Not `with display:`: a Ctrl-C that lands inside __enter__, once the live view
+        # has hidden the cursor, would skip __exit__ and leave the terminal without one.
+        try:
+            display.__enter__()
+            return wait_for(
+                ids,
+                lambda batch: fetch_jobs(state, batch, params),
+                interval=interval,
+                timeout=timeout,
+                hooks=display.hooks(),
+                throttled=throttle_watch(state),
+            )
+        finally:
+            display.__exit__(None, None, None)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            "interrupted; stopped waiting, the jobs keep running",
+            hint="lx jobs cancel ID stops a job",
+        ) from None
+
+
+def throttle_watch(state: Session) -> Callable[[], bool]:
+    """A function telling whether the client met a 429 since it was last called."""
+    client = state.client()
+    seen = [getattr(client, "throttled", 0)]
+
+    def throttled() -> bool:
+        count = getattr(client, "throttled", 0)
+        hit, seen[0] = count > seen[0], count
+        return bool(hit)
+
+    return throttled

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from llamaextract_cli.cli.click import Choice
-from llamaextract_cli.cli.commands.jobs import app
+from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.options import JobIdsArg, OrgOpt, ProjectOpt
 from llamaextract_cli.errors import LxError

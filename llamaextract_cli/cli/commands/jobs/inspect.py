@@ -9,8 +9,8 @@ import typer
 
 from llamaextract_cli import choices
 from llamaextract_cli.cli import options
-from llamaextract_cli.cli.commands.jobs import app
-from llamaextract_cli.cli.commands.jobs.listing import parse_field_list, print_fields
+from llamaextract_cli.cli.commands.jobs.group import app
+from llamaextract_cli.cli.commands.jobs.listing import print_fields
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
@@ -19,6 +19,7 @@ from llamaextract_cli.cli.options import (
     JobIdsArg,
     OrgOpt,
     ProjectOpt,
+    parse_field_list,
 )
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.jobs import lookup

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from llamaextract_cli.api.query import JobFilter
-from llamaextract_cli.cli.commands.jobs import app
+from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
@@ -18,6 +18,7 @@ from llamaextract_cli.cli.options import (
     PageSizeOpt,
     PageTokenOpt,
     job_filters,
+    parse_field_list,
 )
 from llamaextract_cli.errors import UsageError
 
@@ -47,17 +48,6 @@ def print_fields(stream: object) -> None:
     width = max(len(name) for name in KNOWN_FIELDS)
     for name, description in KNOWN_FIELDS.items():
         print(f"{name:<{width}}  {description}", file=stream)  # type: ignore[call-overload]
-
-
-def parse_field_list(text: str | None) -> list[str] | None:
-    if text is None:
-        return None
-    from llamaextract_cli.jobs.fields import FieldError, parse_fields
-
-    try:
-        return parse_fields(text)
-    except FieldError as e:
-        raise UsageError(f"--fields: {e}", hint="see 'lx jobs fields'") from None
 
 
 @app.command("list", help=LIST_HELP)

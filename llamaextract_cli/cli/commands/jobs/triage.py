@@ -11,7 +11,7 @@ import typer
 
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.click import Choice
-from llamaextract_cli.cli.commands.jobs import app
+from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.options import FormatOpt, PageSizeOpt, job_filters
 from llamaextract_cli.errors import UsageError

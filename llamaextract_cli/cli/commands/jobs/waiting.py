@@ -1,7 +1,7 @@
 """`lx jobs wait`: poll until every job is terminal; the exit status tells the outcome.
 
-The run is `wait_run.wait_jobs` (the loop is `waiter`), its progress and summary
-`output.wait_view`, and what the result means `wait_outcome`.
+The run, its loop and what its result means are `jobs.wait`; the progress display and
+the summary are `output.wait_view`, handed to the run.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from typing import Annotated
 import typer
 
 from llamaextract_cli.cli.click import Choice
-from llamaextract_cli.cli.commands.jobs import app
-from llamaextract_cli.cli.commands.jobs.listing import parse_field_list
+from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
-from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, OrgOpt, ProjectOpt
+from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, OrgOpt, ProjectOpt, parse_field_list
 from llamaextract_cli.errors import NotFoundError, UsageError
-from llamaextract_cli.jobs import lookup, wait_outcome
+from llamaextract_cli.jobs import lookup, wait
 from llamaextract_cli.timeparse import DURATION_HELP
 
 WAIT_HELP = """Wait until every job is terminal (COMPLETED, FAILED or CANCELLED).
@@ -82,7 +81,6 @@ def wait_cmd(
     output: FinalFormatOpt = None,
     fields: FieldsOpt = None,
 ) -> None:
-    from llamaextract_cli.jobs.wait_run import wait_jobs
     from llamaextract_cli.output import jobs_out, wait_view
 
     state = get_state(ctx)
@@ -93,8 +91,13 @@ def wait_cmd(
     if not wanted:
         return
     params = lookup.scope_params(state, (), project_id, org)
-    result = wait_jobs(state, wanted, params, interval=interval, timeout=limit)
-    unknown = wait_outcome.never_seen(result)
+    display = wait_view.make_display(
+        env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
+    )
+    result = wait.wait_jobs(
+        state, wanted, params, interval=interval, timeout=limit, display=display
+    )
+    unknown = wait.never_seen(result)
     found = [t for t in result.jobs if not t.missing]
     # An unknown ID (a typo, the wrong project) stops the wait at the first poll: what
     # was found is shown as it stands, the unknown IDs are named, and the exit is 4.
@@ -114,7 +117,7 @@ def wait_cmd(
     if unknown:
         wait_view.write_not_found(env.stderr, unknown)
         raise typer.Exit(int(NotFoundError.exit_status))
-    wait_outcome.raise_outcome(result, limit)
+    wait.raise_outcome(result, limit)
 
 
 def parse_timeout(text: str | None) -> float | None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llamaextract_cli.api.query import JobFilter
-from llamaextract_cli.cli.commands.jobs import app
+from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.options import FieldsOpt, FormatOpt, job_filters
 from llamaextract_cli.errors import Interrupted, UsageError
@@ -244,7 +244,7 @@ def watch(
     *,
     filters: JobFilter,
 ) -> None:
-    from llamaextract_cli.cli.commands.jobs.listing import parse_field_list
+    from llamaextract_cli.cli.options import parse_field_list
 
     state = get_state(ctx)
     run_watch(
