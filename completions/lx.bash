@@ -46,8 +46,8 @@ _lx_spec() {
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
@@ -81,18 +81,18 @@ _lx_spec() {
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
       ;;
     'auth')
       _lx_subs='login logout status'
