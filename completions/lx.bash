@@ -35,7 +35,7 @@ _lx_cache_dir() {
 _lx_spec() {
   case "$1" in
     '')
-      _lx_subs='jobs auth config sandbox completion'
+      _lx_subs='jobs auth config sandbox completion doctor'
       _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
@@ -138,6 +138,11 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--force --help -h'
       _lx_vopts=' '
+      ;;
+    'doctor')
+      _lx_subs=''
+      _lx_opts='--format -o --no-live --help -h'
+      _lx_vopts=' --format -o '
       ;;
     *)
       _lx_subs=''

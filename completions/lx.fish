@@ -13,8 +13,8 @@
 function __lx_spec
     switch $argv[1]
         case ''
-            set -g __lx_subs 'jobs' 'auth' 'config' 'sandbox' 'completion'
-            set -g __lx_subd 'jobs' 'List, inspect, wait on, cancel and triage extract jobs' 'auth' 'Store, remove and check the API key of a profile' 'config' 'Show and change the settings of a profile' 'sandbox' 'Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion' 'Print or install the shell completion scripts (bash, zsh, fish)'
+            set -g __lx_subs 'jobs' 'auth' 'config' 'sandbox' 'completion' 'doctor'
+            set -g __lx_subd 'jobs' 'List, inspect, wait on, cancel and triage extract jobs' 'auth' 'Store, remove and check the API key of a profile' 'config' 'Show and change the settings of a profile' 'sandbox' 'Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion' 'Print or install the shell completion scripts (bash, zsh, fish)' 'doctor' 'Check the installation, the settings, the key and the API, one line p...'
             set -g __lx_vopts '--profile' '-p' '--base-url' '--timeout'
             set -g __lx_optd '--profile' 'Profile of the settings file to use (env LX_PROFILE)' '-p' 'Profile of the settings file to use (env LX_PROFILE)' '--base-url' 'API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout' 'Per-request timeout in seconds [default: 60; connect 5]' '--debug' 'Log each HTTP request and response line to stderr (key redacted)' '--no-color' 'Plain output (NO_COLOR is obeyed too)' '--allow-http' 'Send the key over plain http:// to a host that is not loopback (unsafe)' '--version' 'Print the version' '-V' 'Print the version' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs'
@@ -117,6 +117,11 @@ function __lx_spec
             set -g __lx_subd
             set -g __lx_vopts
             set -g __lx_optd '--force' 'Replace a file at the target that lx did not write' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+        case 'doctor'
+            set -g __lx_subs
+            set -g __lx_subd
+            set -g __lx_vopts '--format' '-o'
+            set -g __lx_optd '--format' 'text (default, also in a pipe), json (one object) or jsonl (a check a...' '-o' 'text (default, also in a pipe), json (one object) or jsonl (a check a...' '--no-live' 'Skip the live request (shown as a warning)' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case '*'
             set -g __lx_subs
             set -g __lx_subd

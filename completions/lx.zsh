@@ -37,7 +37,7 @@ _lx_cache_dir() {
 _lx_spec() {
   case "$1" in
     '')
-      _lx_subs='jobs auth config sandbox completion'
+      _lx_subs='jobs auth config sandbox completion doctor'
       _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
@@ -141,6 +141,11 @@ _lx_spec() {
       _lx_opts='--force --help -h'
       _lx_vopts=' '
       ;;
+    'doctor')
+      _lx_subs=''
+      _lx_opts='--format -o --no-live --help -h'
+      _lx_vopts=' --format -o '
+      ;;
     *)
       _lx_subs=''
       _lx_opts=''
@@ -227,7 +232,7 @@ _lx_argval() {
 _lx_desc() {
   case "$1" in
     '')
-      _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)')
+      _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)' 'doctor:Check the installation, the settings, the key and the API, one line p...')
       _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
@@ -309,6 +314,10 @@ _lx_desc() {
     'completion install')
       _lx_cdesc=()
       _lx_odesc=('--force:Replace a file at the target that lx did not write' '--help:Show this message and exit' '-h:Show this message and exit')
+      ;;
+    'doctor')
+      _lx_cdesc=()
+      _lx_odesc=('--format:text (default, also in a pipe), json (one object) or jsonl (a check a...' '-o:text (default, also in a pipe), json (one object) or jsonl (a check a...' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     *)
       _lx_cdesc=()
