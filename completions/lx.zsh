@@ -68,8 +68,8 @@ _lx_spec() {
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f '
       ;;
     'jobs cancel')
       _lx_subs=''
@@ -160,16 +160,16 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
@@ -257,7 +257,7 @@ _lx_desc() {
       ;;
     'jobs wait')
       _lx_cdesc=()
-      _lx_odesc=('--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--fail-fast:Exit 1 as soon as one job is FAILED or CANCELLED, without waiting for...' '--max:With filters and no IDs: refuse to wait on more jobs than this' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs cancel')
       _lx_cdesc=()
