@@ -289,7 +289,7 @@ _lx_desc() {
       ;;
     'auth status')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default) or json / jsonl (one object)' '-o:text (default) or json / jsonl (one object)' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'config')
       _lx_cdesc=('list:Show each setting in effect and where it comes from' 'get:Print the value of one setting in effect' 'set:Store a setting in the profile in effect (created if missing)' 'unset:Remove a setting from the profile in effect' 'path:Print the path of the settings file')
@@ -317,7 +317,7 @@ _lx_desc() {
       ;;
     'doctor')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default, also in a pipe), json (one object) or jsonl (a check a...' '-o:text (default, also in a pipe), json (one object) or jsonl (a check a...' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     *)
       _lx_cdesc=()

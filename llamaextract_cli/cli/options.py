@@ -31,6 +31,29 @@ FormatOpt = Annotated[
         show_default=False,
     ),
 ]
+TextFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-o",
+        help="text (default, in a pipe too), json (one object) or jsonl.",
+        metavar="text|json|jsonl",
+    ),
+]
+
+
+def text_format(value: str | None) -> str:
+    """The value of a `TextFormatOpt`: text (also for `table`), json or jsonl."""
+    fmt = ("text" if value is None else value).lower()  # `-o ""` is no format
+    if fmt in ("table", "text"):
+        return "text"
+    if fmt not in ("json", "jsonl"):
+        from llamaextract_cli.errors import UsageError
+
+        raise UsageError(f"-o {value!r} is not one of text, json, jsonl", hint="e.g. -o json")
+    return fmt
+
+
 FieldsOpt = Annotated[
     str | None,
     typer.Option(

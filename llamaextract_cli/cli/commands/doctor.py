@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from llamaextract_cli.cli.context import get_state
-from llamaextract_cli.errors import UsageError
+from llamaextract_cli.cli.options import TextFormatOpt, text_format
 
 HELP = """Check the installation, the settings, the key and the API, one line per check.
 
@@ -33,15 +33,7 @@ Examples:
 
 def doctor(
     ctx: typer.Context,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-o",
-            help="text (default, also in a pipe), json (one object) or jsonl (a check a line).",
-            metavar="text|json|jsonl",
-        ),
-    ] = None,
+    output: TextFormatOpt = None,
     no_live: Annotated[
         bool, typer.Option("--no-live", help="Skip the live request (shown as a warning).")
     ] = False,
@@ -49,11 +41,7 @@ def doctor(
     from llamaextract_cli.cli.doctor import as_records, failed, run_checks
     from llamaextract_cli.output.doctor_view import write_json, write_text
 
-    fmt = ("text" if output is None else output).lower()
-    if fmt == "table":
-        fmt = "text"
-    if fmt not in ("text", "json", "jsonl"):
-        raise UsageError(f"-o {output!r} is not one of text, json, jsonl", hint="e.g. -o json")
+    fmt = text_format(output)
     state = get_state(ctx)
 
     def script(shell: str) -> str:

@@ -103,6 +103,7 @@ def wait_cmd(
         typer.Option(
             "--max",
             min=1,
+            max=100_000,
             help="With filters and no IDs: refuse to wait on more jobs than this.",
             metavar="N",
         ),
