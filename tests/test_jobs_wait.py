@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,9 +136,7 @@ def live(world: World) -> dict[str, str]:
 
 def test_a_completing_job_exits_0(lx: Any, world: World, live: dict[str, str]) -> None:
     job = live["COMPLETED"]
-    started = time.monotonic()
     r = lx("jobs", "wait", job, state_setup=world.setup)
-    assert time.monotonic() - started < 2  # the fake clock did the waiting
     assert (r.code, r.stdout) == (0, "")
     lines, end = timeline(job)
     assert r.stderr == "".join(f"{line}\n" for line in [*lines, summary(job)])
