@@ -26,7 +26,9 @@ FormatOpt = Annotated[
         "--format",
         "-o",
         click_type=Choice(choices.FORMATS, case_sensitive=False),
-        help="Output format. Default: table on a terminal, jsonl when piped "
+        help="Output format: table (fitted to the terminal: IDs whole, error messages "
+        "first, INPUT/CONFIG only when they fit), wide (every column whole, whatever the "
+        "width), json, jsonl, csv, tsv. Default: table on a terminal, jsonl when piped "
         "(LX_FORMAT or the profile's `format` setting change the default).",
         show_default=False,
     ),

@@ -333,16 +333,20 @@ def _ago(raw: Any, now: datetime) -> str:
     return humanize_age((now - when).total_seconds()) if when else "-"
 
 
-def errors_table(groups: Sequence[Mapping[str, Any]], width: int, now: datetime) -> RenderableType:
+def errors_table(
+    groups: Sequence[Mapping[str, Any]], width: int, now: datetime, *, full: bool = False
+) -> RenderableType:
     """COUNT, SHARE, LAST SEEN, PATTERN (cut to the width), the example job ID.
 
     Below 140 columns the example job goes on a second line under its pattern.
+    `full` (`-o wide`): the patterns whole and the example in its own column,
+    whatever the width.
     """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    wide = width >= 140
+    wide = full or width >= 140
     rows = [
         [f"{g['count']:,}", _pct(g.get("share")), _ago(g.get("last_seen"), now)] for g in groups
     ]
@@ -351,6 +355,8 @@ def errors_table(groups: Sequence[Mapping[str, Any]], width: int, now: datetime)
     example_w = max([len("EXAMPLE JOB"), *map(len, examples)]) if wide else 0
     used = sum(w + 3 for w in fixed) + (example_w + 3 if wide else 0)
     pattern_w = max(width - used - 1, 12)
+    if full:
+        pattern_w = max([len("PATTERN"), *(len(str(g["pattern"])) for g in groups)])
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for header, w in zip(_ERR_HEADERS, fixed, strict=True):
         justify = "left" if header == "LAST SEEN" else "right"
@@ -378,9 +384,14 @@ _ERR_HEADERS = ("COUNT", "SHARE", "LAST SEEN")
 
 
 def render_errors(
-    console: Console, groups: Sequence[Mapping[str, Any]], total: int, now: datetime
+    console: Console,
+    groups: Sequence[Mapping[str, Any]],
+    total: int,
+    now: datetime,
+    *,
+    wide: bool = False,
 ) -> None:
-    console.print(errors_table(groups, console.width, now))
+    console.print(errors_table(groups, console.width, now, full=wide))
 
 
 # ---------------------------------------------------------------------- watch

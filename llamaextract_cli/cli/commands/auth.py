@@ -165,7 +165,7 @@ def status(
     from llamaextract_cli.output.auth_view import status_info, write_status
 
     fmt = ("text" if output is None else output).lower()  # `-o ""` is no format
-    if fmt in ("table", "text"):
+    if fmt in ("table", "wide", "text"):
         fmt = "text"
     elif fmt not in ("json", "jsonl"):
         raise UsageError(f"-o {output!r} is not one of text, json, jsonl", hint="e.g. -o json")

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from llamaextract_cli import choices
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
@@ -45,7 +46,7 @@ FinalFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        click_type=Choice(("table", "json", "jsonl", "csv", "tsv"), case_sensitive=False),
+        click_type=Choice(choices.FORMATS, case_sensitive=False),
         help="Print the final jobs on stdout in this format (default: nothing on stdout; "
         "with -f alone, the format `lx jobs get` would use).",
         show_default=False,
