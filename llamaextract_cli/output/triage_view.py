@@ -1,7 +1,7 @@
-"""Terminal views of `stats`, `errors` and `watch`, drawn with rich (imported inside).
+"""Terminal views of `stats` and `errors`, drawn with rich (imported inside).
 
 Every view is readable without colour: bars use one glyph per status (with a
-legend), changed rows carry a `*` marker, numbers are always printed.
+legend), numbers are always printed. The live view of `watch` is `output.watch_view`.
 """
 
 from __future__ import annotations
@@ -392,72 +392,3 @@ def render_errors(
     wide: bool = False,
 ) -> None:
     console.print(errors_table(groups, console.width, now, full=wide))
-
-
-# ---------------------------------------------------------------------- watch
-
-
-def watch_view(
-    jobs: Sequence[Mapping[str, Any]],
-    changed: set[str],
-    *,
-    columns: Sequence[Any],
-    refreshed: datetime,
-    interval: float,
-    now: datetime,
-    width: int,
-) -> RenderableType:
-    """The live table: newest first, changed rows marked, a footer of counts."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, width=width)
-    table.add_column(" ", no_wrap=True, width=1)
-    for col in columns:
-        table.add_column(
-            col.header,
-            no_wrap=True,
-            overflow="ellipsis" if col.truncate else "fold",
-            ratio=1 if col.flex else None,
-            min_width=col.min_width,
-        )
-    counts: dict[str, int] = {}
-    for job in jobs:
-        status = str(job.get("status"))
-        counts[status] = counts.get(status, 0) + 1
-        mark = job.get("id") in changed
-        cells: list[Any] = ["*" if mark else ""]
-        for col in columns:
-            cells.append(_cell(col, job, now))
-        table.add_row(*cells, style="reverse" if mark else None)
-    footer = Text()
-    for status in [*STATUSES, *(s for s in counts if s not in STATUSES)]:
-        if counts.get(status):
-            footer.append(f"{status} {counts[status]}", style=_style(status))
-            footer.append("  ")
-    footer.append(
-        f"· {len(changed)} changed (*) · refreshed {refreshed.strftime('%H:%M:%S')} UTC "
-        f"every {interval:g}s · Ctrl-C stops",
-        style="bright_black",
-    )
-    footer.no_wrap = True
-    footer.overflow = "ellipsis"
-    return Group(table, footer)
-
-
-def _cell(col: Any, job: Mapping[str, Any], now: datetime) -> Any:
-    from rich.text import Text
-
-    value = col.get(job)
-    if value is None:
-        return "-"
-    if col.kind == "status":
-        return Text(str(value), style=_style(str(value)))
-    if col.kind == "time":
-        return _ago(value, now)
-    if col.kind == "duration":
-        return humanize_duration(float(value)) if isinstance(value, (int, float)) else "-"
-    text = str(value)
-    return " ".join(text.split())

@@ -145,8 +145,9 @@ def run_watch(
         capacity=max(1000, 10 * size),
     )
     try:
-        if fmt == "table" and state.env.stdout_isatty:
-            _live(state, loop, fields, interval)
+        if fmt in ("table", "wide") and state.env.stdout_isatty:
+            one = filters.statuses[0] if len(filters.statuses) == 1 else None
+            _live(state, loop, fields, interval, {"status": one} if one else None)
         else:
             _stream(state, loop, fields)
     except KeyboardInterrupt:  # typer would turn it into a silent exit 130
@@ -175,14 +176,20 @@ def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None
             out.flush()
 
 
-def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval: float) -> None:
+def _live(
+    state: State,
+    loop: Iterator[Any],
+    fields: list[str] | None,
+    interval: float,
+    constant: dict[str, str] | None,
+) -> None:
     from rich.live import Live
 
     from llamaextract_cli.cli.commands.jobs.triage import console_for
-    from llamaextract_cli.output.columns import Column, columns_for_fields
-    from llamaextract_cli.output.triage_view import watch_view
+    from llamaextract_cli.output.columns import columns_for_fields
+    from llamaextract_cli.output.watch_view import watch_frame
 
-    columns = columns_for_fields(fields) if fields else _watch_columns(Column)
+    columns = columns_for_fields(fields) if fields else None
     console = console_for(state)
     first = True
     with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
@@ -190,7 +197,7 @@ def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval:
             now = datetime.fromtimestamp(observed, timezone.utc)
             changed = set() if first else {str(j.get("id")) for j, _ in changes}
             first = False
-            view = watch_view(
+            view = watch_frame(
                 jobs,
                 changed,
                 columns=columns,
@@ -198,21 +205,10 @@ def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval:
                 interval=interval,
                 now=now,
                 width=console.width,
+                height=console.height,
+                constant=None if fields else constant,
             )
             live.update(view, refresh=True)
-
-
-def _watch_columns(column: Any) -> list[Any]:
-    from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
-
-    return [
-        column("id", header="ID", truncate=False),
-        column("status", header="STATUS", kind="status", min_width=9, truncate=False),
-        column("input", getter=job_input, header="INPUT", min_width=8, flex=True),
-        column("created_at", header="CREATED", kind="time", min_width=8),
-        column("updated_at", header="UPDATED", kind="time", min_width=8),
-        column("duration", getter=job_duration_seconds, header="DURATION", kind="duration"),
-    ]
 
 
 @app.command("watch", help=WATCH_HELP)
