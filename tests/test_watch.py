@@ -278,7 +278,8 @@ def test_frame_at_100_columns() -> None:
     assert frame([DONE, BROKEN, BUSY], set(), 100).splitlines()[:5] == [
         "  ID                                        STATUS     UPDATED   ERROR",
         "  ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  55m ago   -",
-        "  ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    Parse failed: the document is",
+        "  ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    "
+        "Parse failed: the document is",
         "      password protected and cannot be opened",
         "  ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
     ]
@@ -286,7 +287,8 @@ def test_frame_at_100_columns() -> None:
 
 def test_frame_at_160_columns() -> None:
     assert frame([DONE, BROKEN, BUSY], set(), 160).splitlines()[:4] == [
-        "  ID                                        STATUS     UPDATED   CREATED   DURATION  ERROR",
+        "  ID                                        STATUS     UPDATED   CREATED   DURATION  "
+        "ERROR",
         "  ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  55m ago   56m ago   1m04s     -",
         "  ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    3h ago    30s       "
         "Parse failed: the document is password protected and cannot be opened",
