@@ -99,6 +99,7 @@ class State:
             debug_stream=self.env.stderr if self.debug else None,
             require_key=require_key,
             api_key_override=api_key_override,
+            command=self.command,
         )
 
     @property

@@ -29,10 +29,10 @@ def _print_error(message: str, hint: str | None = None, command: str | None = No
     line = f"lx: {message}"
     if hint:
         line += f" ({hint})"
-    if command:  # alone on its line, so that it is pasted whole
+    if command:  # each alone on its line, so that it is pasted whole
         from llamaextract_cli.cli.env import COMMAND_INDENT
 
-        line += f"\n{COMMAND_INDENT}{command}"
+        line += "".join(f"\n{COMMAND_INDENT}{c}" for c in command.splitlines())
     stream = _err_stream[-1] if _err_stream else sys.stderr
     with contextlib.suppress(OSError, ValueError):
         print(redact_known(line), file=stream, flush=True)  # an exception may quote a key

@@ -15,16 +15,30 @@ IDs are kept in the order given, each once. Pure apart from reading the stream.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
 from llamaextract_cli.errors import UsageError
 
 STDIN = "-"
+PIPE_HINT = "pipe them in, e.g."
 
 
-def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> list[str]:
-    """The job IDs of a command: its arguments, or stdin's lines for `-`."""
+def pipe_example(command: Callable[..., str] | None) -> str:
+    """`lx jobs list -o jsonl | lx jobs get -`, with the run's global options."""
+    build = command or (lambda *args: " ".join(["lx", *args]))
+    return f"{build('jobs', 'list', '-o', 'jsonl')} | {build('jobs', 'get', '-')}"
+
+
+def from_args(
+    args: Sequence[str],
+    stdin: IO[str],
+    *,
+    stdin_isatty: bool,
+    command: Callable[..., str] | None = None,
+) -> list[str]:
+    """The job IDs of a command: its arguments, or stdin's lines for `-` (`command`
+    builds the example printed when stdin cannot be read: `Session.command`)."""
     if STDIN in args:
         if len(args) > 1:
             raise UsageError(
@@ -34,26 +48,31 @@ def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> lis
         if stdin_isatty:
             raise UsageError(
                 "'-' reads job IDs from stdin, but stdin is a terminal",
-                hint="pipe them in: lx jobs list -o jsonl | lx jobs get -",
+                hint=PIPE_HINT,
+                command=pipe_example(command),
             )
-        return unique(parse_lines(_read_lines(stdin)))
+        return unique(parse_lines(_read_lines(stdin, command)))
     ids = [a.strip() for a in args]
     if any(not i for i in ids):
         raise UsageError("a job ID is empty", hint="check the shell variable you passed")
     return unique(ids)
 
 
-def _read_lines(stdin: IO[str] | None) -> list[str]:
+def _read_lines(stdin: IO[str] | None, command: Callable[..., str] | None = None) -> list[str]:
     """Every line of stdin; a closed or unreadable stdin (`<&-`) is a usage error."""
-    hint = "pipe them in: lx jobs list -o jsonl | lx jobs get -"
+    hint, example = PIPE_HINT, pipe_example(command)
     if stdin is None or getattr(stdin, "closed", False):  # Python sets None for a closed fd 0
-        raise UsageError("'-' reads job IDs from stdin, but stdin is closed", hint=hint)
+        raise UsageError(
+            "'-' reads job IDs from stdin, but stdin is closed", hint=hint, command=example
+        )
     try:
         return list(stdin)
     except UnicodeDecodeError:
         raise UsageError("stdin is not UTF-8 text", hint="pipe job IDs, one a line") from None
     except (OSError, ValueError) as e:
-        raise UsageError(f"cannot read job IDs from stdin: {e}", hint=hint) from None
+        raise UsageError(
+            f"cannot read job IDs from stdin: {e}", hint=hint, command=example
+        ) from None
 
 
 def unique(ids: Iterable[str]) -> list[str]:

@@ -115,7 +115,12 @@ def get_cmd(
     jobs = [o.value for o in outcomes if o.value is not None]
     color = state.stdout_color
     if panel:
-        jobs_out.write_panels(env.stdout, jobs, color=color)
+        commands = {
+            str(j.get("id")): state.command("jobs", "result", str(j.get("id"))) for j in jobs
+        }
+        jobs_out.write_panels(
+            env.stdout, jobs, color=color, result_commands=commands, hints=env.stderr
+        )
     else:
         jobs_out.write_jobs(
             env.stdout,
@@ -163,7 +168,7 @@ def result_cmd(
     env = state.env
     field_list = parse_row_fields(fields)
     job = lookup.fetch_one(state, lookup.one_id(state, job_id), project_id, org)
-    result = lookup.completed_result(job)
+    result = lookup.completed_result(job, state.command)
     fmt = state.output_format(output) if isinstance(result, list) else output
     shown = write_result(
         env.stdout,
