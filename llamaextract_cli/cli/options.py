@@ -286,6 +286,36 @@ def job_filters(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def with_expansions(
+    expand: Sequence[str], fields: Sequence[str] | None, allowed: Sequence[str]
+) -> tuple[str, ...]:
+    """`expand` plus what `fields` need (`configuration.tier` asks for `configuration`)."""
+    from llamaextract_cli.jobs.fields import expansions_for
+
+    return tuple(dict.fromkeys((*expand, *expansions_for(fields or (), allowed))))
+
+
+def field_use(fields: Sequence[str] | None, *, rows: bool = False) -> Any:
+    """A `FieldUse` for `fields` (None without them): see each item, then `warn_unmatched`."""
+    if not fields:
+        return None
+    from llamaextract_cli.jobs.fields import KNOWN_FIELDS, FieldUse
+
+    if rows:
+        return FieldUse(fields, nested_only=False)
+    return FieldUse(fields, known=KNOWN_FIELDS)
+
+
+def warn_unmatched(env: Any, use: Any, what: str = "job") -> None:
+    """One stderr line per `--fields` path that no item shown had, with the closest one."""
+    if use is None:
+        return
+    from llamaextract_cli.jobs.fields import unmatched_warnings
+
+    for line in unmatched_warnings(use, what):
+        env.warn(f"lx: warning: {line}")
+
+
 def parse_field_list(text: str | None) -> list[str] | None:
     """The paths of a `--fields` value (None when the flag was not given)."""
     if text is None:

@@ -105,7 +105,7 @@ def get_cmd(
         print_fields(env.stdout)
         return
     field_list = parse_field_list(fields)
-    expands = expand_values(expand)
+    expands = options.with_expansions(expand_values(expand), field_list, choices.GET_EXPAND)
     panel = output is None and field_list is None and state.output_format(None) == "table"
     if panel:
         expands = tuple(dict.fromkeys((*expands, "configuration", "usage")))
@@ -132,6 +132,10 @@ def get_cmd(
             color=color,
             pretty=bool(env.stdout_isatty),
         )
+    use = options.field_use(field_list)
+    for job in jobs if use is not None else ():
+        use.see(job)
+    options.warn_unmatched(env, use)
     jobs_out.write_failures(env.stderr, outcomes)
     code = lookup.exit_status(outcomes)
     if code:
@@ -180,3 +184,10 @@ def result_cmd(
     )
     if not shown and env.stderr_isatty:
         env.warn("the result has no rows")
+    use = options.field_use(field_list, rows=True)
+    if use is not None:
+        from llamaextract_cli.output.rows import result_rows
+
+        for row in result_rows(result):
+            use.see(row)
+        options.warn_unmatched(env, use, "row")

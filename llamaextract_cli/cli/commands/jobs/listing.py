@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
+from llamaextract_cli import choices
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
@@ -19,6 +21,7 @@ from llamaextract_cli.cli.options import (
     PageTokenOpt,
     job_filters,
     parse_field_list,
+    with_expansions,
 )
 from llamaextract_cli.errors import UsageError
 
@@ -90,7 +93,9 @@ def list_jobs(
     if limit is not None and all_:
         raise UsageError("--limit and --all contradict each other", hint="use one of them")
     field_list = parse_field_list(fields)
-    filters = state.scoped(filters)
+    # A field that needs an expansion asks for it (`-f configuration.tier`).
+    expand = with_expansions(filters.expand, field_list, choices.LIST_EXPAND)
+    filters = replace(state.scoped(filters), expand=expand)
     if watch:
         from llamaextract_cli.cli.commands.jobs.watching import run_watch
 

@@ -25,9 +25,11 @@ def stream_jobs(
 ) -> int:
     """List jobs to stdout; returns how many were written."""
     from llamaextract_cli.api.pager import Listing, iter_jobs
+    from llamaextract_cli.cli.options import field_use, warn_unmatched
     from llamaextract_cli.output import TABLE_FORMATS, make_renderer
 
     env = state.env
+    use = field_use(fields)
     fmt = state.output_format(output)
     client = state.client()
     info = Listing()
@@ -60,6 +62,8 @@ def stream_jobs(
         for job in jobs:
             renderer.write(job)
             count += 1
+            if use is not None:
+                use.see(job)
             if count >= first_page and (info.pages != pages_seen or count % 100 == 0):
                 pages_seen = info.pages
                 renderer.flush()  # a page's rows reach the terminal or pipe as they arrive
@@ -71,6 +75,7 @@ def stream_jobs(
     finally:
         jobs.close()
     renderer.close()
+    warn_unmatched(env, use)
     _remember(state, ids)
     if env.stderr_isatty:
         if count == 0:

@@ -91,7 +91,10 @@ def wait_cmd(
     wanted = lookup.job_ids(state, ids)
     if not wanted:
         return
-    params = lookup.scope_params(state, (), project_id, org)
+    from llamaextract_cli.cli.options import field_use, warn_unmatched, with_expansions
+
+    expand = with_expansions((), field_list, choices.GET_EXPAND)  # what the fields need
+    params = lookup.scope_params(state, expand, project_id, org)
     display = wait_view.make_display(
         env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
     )
@@ -115,6 +118,10 @@ def wait_cmd(
             color=state.stdout_color,
             pretty=bool(env.stdout_isatty),
         )
+        use = field_use(field_list)
+        for job in jobs if use is not None else ():
+            use.see(job)
+        warn_unmatched(env, use)
     if unknown:
         wait_view.write_not_found(env.stderr, unknown)
         raise typer.Exit(int(NotFoundError.exit_status))

@@ -126,6 +126,12 @@ def run_watch(
     until_terminal: bool = False,
 ) -> None:
     """Poll and report until interrupted, `count` polls, or every job is terminal."""
+    from dataclasses import replace
+
+    from llamaextract_cli.choices import LIST_EXPAND
+    from llamaextract_cli.cli.options import with_expansions
+
+    filters = replace(filters, expand=with_expansions(filters.expand, fields, LIST_EXPAND))
     fmt = state.output_format(output)
     if fmt in ("csv", "tsv"):
         raise UsageError(f"watch cannot write {fmt}", hint="use -o jsonl (or a terminal table)")
