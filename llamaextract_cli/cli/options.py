@@ -39,7 +39,9 @@ FieldsOpt = Annotated[
         "--fields",
         "-f",
         help="Comma-separated fields to show, in order; dot paths reach into nested "
-        "objects (usage.credits). `--fields help` lists them.",
+        "objects (usage.credits). `--fields help` lists them. A path no job shown had is "
+        "named on stderr with the closest known one; paths below configuration, "
+        "extract_metadata (and usage on get) fetch that expansion themselves.",
         metavar="A,B.C",
     ),
 ]

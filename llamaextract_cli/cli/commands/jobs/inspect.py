@@ -38,7 +38,8 @@ ExpandOpt = Annotated[
 GET_HELP = """Show one or more jobs in full.
 
 In a terminal each job is a panel: status, times, input, configuration, usage and
-credits, error message and the start of the result. Otherwise (or with -o / -f)
+credits, error message and the start of the result (when it is cut, the command
+printing it whole follows on stderr, alone on its line). Otherwise (or with -o / -f)
 the formats of `lx jobs list`: `-o json` of one ID is that job's object, of
 several an array in the order given; jsonl is one job a line.
 

@@ -62,7 +62,9 @@ Takes the filters of `jobs list` (the status is always FAILED). Without --since,
 
 -o json: a list of groups {pattern, count, share, first_seen, last_seen,
 example_job_id, example_message, job_ids (newest first, up to --ids-per-group)};
--o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated).
+-o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated);
+-o wide: the table with the patterns whole, whatever the width. In a terminal the
+command showing the largest group's example job follows on stderr, alone on its line.
 
 \b
 Examples:

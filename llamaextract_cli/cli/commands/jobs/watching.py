@@ -46,9 +46,12 @@ TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 WATCH_HELP = """Follow jobs as their status changes (the live form of `jobs list`).
 
 Polls the first page of the query (newest first, --limit jobs, default 30) every
---interval seconds. In a terminal: a live table, rows that changed since the last
-refresh highlighted and marked *, a footer counting jobs by status. Ctrl-C stops
-(exit 130). Off a terminal (or with -o jsonl/json): one JSON line per status change,
+--interval seconds. In a terminal: a live table with the column rules of `jobs list`
+(IDs and headers whole, an ERROR column when a job has an error, STATUS named once
+under a single --status), rows that changed since the last refresh highlighted and
+marked *, a footer counting jobs by status; never taller than the terminal (the
+footer counts the rows left out). Ctrl-C stops (exit 130). Off a terminal (or
+with -o jsonl/json): one JSON line per status change,
 {"id", "status", "previous_status", "updated_at", "observed_at"}, plus any
 --fields; the first poll reports every job with previous_status null.
 
