@@ -182,9 +182,10 @@ def test_delete_refusal_hint_cancels_first(on_app: Callable[..., Result], app: S
 
 
 def test_stdin_hint_pipes_with_the_profile(lx: Runner) -> None:
+    # A usage error stays one line (the brief's rule): the example is in its hint.
     r = lx("--profile", "sandbox", "jobs", "get", "-", tty=True, stdin_tty=True)
-    assert r.code == 2
-    command = one(r.stderr)
+    assert r.code == 2 and r.stderr.count("\n") == 1
+    command = r.stderr.split("e.g. ", 1)[1].removesuffix(")\n")
     assert command == "lx --profile sandbox jobs list -o jsonl | lx --profile sandbox jobs get -"
     *_, get = run_pasted(lx, command)
     assert get.stdout.count("\n") == 30

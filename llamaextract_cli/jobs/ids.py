@@ -21,13 +21,15 @@ from typing import IO
 from llamaextract_cli.errors import UsageError
 
 STDIN = "-"
-PIPE_HINT = "pipe them in, e.g."
 
 
-def pipe_example(command: Callable[..., str] | None) -> str:
-    """`lx jobs list -o jsonl | lx jobs get -`, with the run's global options."""
+def pipe_hint(command: Callable[..., str] | None) -> str:
+    """`pipe them in, e.g. lx jobs list -o jsonl | lx jobs get -`, with the run's global
+    options. In the error's one line: a usage error is one line (the brief's rule)."""
     build = command or (lambda *args: " ".join(["lx", *args]))
-    return f"{build('jobs', 'list', '-o', 'jsonl')} | {build('jobs', 'get', '-')}"
+    return (
+        f"pipe them in, e.g. {build('jobs', 'list', '-o', 'jsonl')} | {build('jobs', 'get', '-')}"
+    )
 
 
 def from_args(
@@ -48,8 +50,7 @@ def from_args(
         if stdin_isatty:
             raise UsageError(
                 "'-' reads job IDs from stdin, but stdin is a terminal",
-                hint=PIPE_HINT,
-                command=pipe_example(command),
+                hint=pipe_hint(command),
             )
         return unique(parse_lines(_read_lines(stdin, command)))
     ids = [a.strip() for a in args]
@@ -60,19 +61,15 @@ def from_args(
 
 def _read_lines(stdin: IO[str] | None, command: Callable[..., str] | None = None) -> list[str]:
     """Every line of stdin; a closed or unreadable stdin (`<&-`) is a usage error."""
-    hint, example = PIPE_HINT, pipe_example(command)
+    hint = pipe_hint(command)
     if stdin is None or getattr(stdin, "closed", False):  # Python sets None for a closed fd 0
-        raise UsageError(
-            "'-' reads job IDs from stdin, but stdin is closed", hint=hint, command=example
-        )
+        raise UsageError("'-' reads job IDs from stdin, but stdin is closed", hint=hint)
     try:
         return list(stdin)
     except UnicodeDecodeError:
         raise UsageError("stdin is not UTF-8 text", hint="pipe job IDs, one a line") from None
     except (OSError, ValueError) as e:
-        raise UsageError(
-            f"cannot read job IDs from stdin: {e}", hint=hint, command=example
-        ) from None
+        raise UsageError(f"cannot read job IDs from stdin: {e}", hint=hint) from None
 
 
 def unique(ids: Iterable[str]) -> list[str]:
