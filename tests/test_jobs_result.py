@@ -203,8 +203,8 @@ def test_unfinished_and_cancelled_jobs(lx: Any, app: SandboxApp) -> None:
     r = lx("jobs", "result", live, state_setup=inject(app))
     assert r.code == 1
     assert r.stderr == (
-        f"lx: job {live} is PENDING, so it has no result yet "
-        f"(lx jobs wait {live} && lx jobs result {live})\n"
+        f"lx: job {live} is PENDING, so it has no result yet; wait for it, then read it\n"
+        f"  lx jobs wait {live} && lx jobs result {live}\n"
     )
     job = find(app, "CANCELLED")
     r = lx("jobs", "result", job["id"], state_setup=inject(app))

@@ -279,7 +279,7 @@ def test_ctrl_c_exits_130_and_leaves_the_jobs_alone(
         assert r.code == 130
         assert r.stderr.endswith(
             "lx: interrupted; stopped waiting, the jobs keep running "
-            "(lx jobs cancel ID stops a job)\n"
+            "(`jobs cancel JOB_ID` stops a job)\n"
         )
         assert world.status(job) == "PENDING"
 
