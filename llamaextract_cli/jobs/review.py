@@ -1,0 +1,460 @@
+"""`lx jobs review`: per-field confidence over a stream of jobs, one job at a time.
+
+The accumulator is fed the flattened leaf values of each job (`jobs.metadata.leaves`);
+memory holds one `FieldStats` per field path (indices collapsed to `*`, so the number
+of fields of the schemas, not of the values), two bounded heaps (the flagged values,
+the worst values) and a few counters, whatever the number of jobs.
+
+Definitions (also in `lx jobs review --help` and the README):
+
+- ``values``: the leaf values the results hold for the field, nulls included (the rows
+  `lx jobs export --metadata` writes for it).
+- ``with_confidence``: those that carry a confidence (the entry's ``confidence``, else
+  the lower of ``extraction_confidence`` / ``parsing_confidence``).
+- ``mean_confidence`` / ``min_confidence``: over those; null when there are none.
+- ``below``: values whose confidence is below the threshold (strictly);
+  ``share_below`` = below / with_confidence (null when none has a confidence).
+- ``empty``: null values, plus the values a row lacks although the schema declares
+  the field or another row or array item of the same job has it.
+- ``worst_job_id``: the job of ``min_confidence`` (the newest, on a tie).
+- ``flagged``: every value below the threshold, newest job first (document order
+  within a job), at most ``max_flagged``.
+- ``jobs_with_confidence``: jobs where at least one value carries a confidence.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llamaextract_cli.timeparse import parse_api_time
+
+if TYPE_CHECKING:
+    from llamaextract_cli.jobs.metadata import Leaf
+
+DEFAULT_THRESHOLD = 0.8
+DEFAULT_MAX_FLAGGED = 100
+WORST_KEPT = 10
+ROUND = 4
+_INDEX = re.compile(r"\[(\d+|\*)\]")
+
+Path = tuple[str, ...]
+
+
+def field_pattern(text: str) -> str:
+    """A `--field` value as a collapsed path: `items[0].price`, `items.0.price` and
+    `items.*.price` all give `items.*.price`; surrounding dots and spaces go."""
+    dotted = _INDEX.sub(r".\1", text.strip()).strip(".")
+    return ".".join("*" if p.isdigit() else p for p in dotted.split("."))
+
+
+def matches(field: str, wanted: Sequence[str]) -> bool:
+    """True when `field` is one of `wanted` or lies under one (`line_items` covers
+    `line_items.*.amount`). No `wanted`: every field."""
+    if not wanted:
+        return True
+    return any(field == w or field.startswith(w + ".") for w in wanted)
+
+
+def _collapse(path: Path) -> str:
+    return ".".join("*" if p.isdigit() else p for p in path)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+# ------------------------------------------------------------------------- the schema
+
+
+def schema_paths(schema: Any) -> list[str]:
+    """The leaf paths a JSON Schema declares, in schema order, arrays as `*`:
+    `line_items.*.amount`. Follows local `$ref`s (`#/$defs/X`, `#/definitions/X`) and
+    the object or array branch of `anyOf`/`oneOf`; anything unreadable declares nothing."""
+    out: dict[str, None] = {}
+    root = schema if isinstance(schema, Mapping) else {}
+    _walk(root, root, (), out, 0)
+    return list(out)
+
+
+def _resolve(node: Any, root: Mapping[str, Any]) -> Any:
+    for _ in range(20):
+        if not isinstance(node, Mapping) or not isinstance(node.get("$ref"), str):
+            return node
+        ref = node["$ref"]
+        if not ref.startswith("#/"):
+            return {}
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part) if isinstance(target, Mapping) else None
+        node = target
+    return {}
+
+
+def _branch(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Of `anyOf`/`oneOf` (`Optional[X]`), the branch with structure, if any."""
+    for key in ("anyOf", "oneOf", "allOf"):
+        options = node.get(key)
+        if isinstance(options, list):
+            for option in options:
+                option = _resolve(option, root)
+                if isinstance(option, Mapping) and (
+                    "properties" in option or "items" in option or "$ref" in option
+                ):
+                    return option
+    return node
+
+
+def _walk(node: Any, root: Mapping[str, Any], path: Path, out: dict[str, None], depth: int) -> None:
+    node = _resolve(node, root)
+    if not isinstance(node, Mapping) or depth > 32:
+        if path:
+            out.setdefault(".".join(path))
+        return
+    node = _branch(node, root)
+    props = node.get("properties")
+    items = node.get("items")
+    if isinstance(props, Mapping) and props:
+        for name, sub in props.items():
+            _walk(sub, root, (*path, str(name)), out, depth + 1)
+    elif isinstance(items, Mapping):
+        _walk(items, root, (*path, "*"), out, depth + 1)
+    elif path:
+        out.setdefault(".".join(path))
+
+
+def job_schema_paths(job: Mapping[str, Any]) -> list[str]:
+    """The schema paths of the job's configuration (`expand=configuration`)."""
+    config = job.get("configuration")
+    schema = config.get("data_schema") if isinstance(config, Mapping) else None
+    return schema_paths(schema) if isinstance(schema, Mapping) else []
+
+
+def fitting_schema(declared: Sequence[str], seen: set[str]) -> list[str]:
+    """The schema paths as they apply to the job's rows.
+
+    A per_table_row job's rows are the items of one of the schema's arrays
+    (`line_items.*.amount` is a row's `amount`): of the whole schema and each array's
+    item paths, the one sharing most paths with what the result holds; none shared,
+    the schema says nothing about these rows and declares nothing.
+    """
+    candidates = [list(declared)]
+    prefixes = dict.fromkeys(p.split(".*.", 1)[0] for p in declared if ".*." in p)
+    for prefix in prefixes:
+        head = prefix + ".*."
+        candidates.append([p[len(head) :] for p in declared if p.startswith(head)])
+    best, score = [], 0
+    for candidate in candidates:
+        shared = sum(1 for p in candidate if p in seen)
+        if shared > score:
+            best, score = candidate, shared
+    return best
+
+
+# -------------------------------------------------------------------- absent values
+
+
+def _present(path: Path, concrete: set[Path], inner: set[Path]) -> bool:
+    """The row holds `path`, a value above it (a null object) or a value under it."""
+    if path in concrete or path in inner:
+        return True
+    return any(path[:i] in concrete for i in range(1, len(path)))
+
+
+def _fits(pattern: Path, path: Path) -> bool:
+    return len(pattern) == len(path) and all(
+        p == q or (p == "*" and q.isdigit()) for p, q in zip(pattern, path, strict=True)
+    )
+
+
+def absent(pattern: str, concrete: set[Path], inner: set[Path]) -> int:
+    """How many values of the collapsed `pattern` a row lacks: once for a plain path;
+    for a path under arrays, once per array item the row has but without the value."""
+    parts = tuple(pattern.split("."))
+    if "*" not in parts:
+        return 0 if _present(parts, concrete, inner) else 1
+    k = len(parts) - 1 - parts[::-1].index("*")
+    head, tail = parts[: k + 1], parts[k + 1 :]
+    instances = {p[: k + 1] for p in concrete if len(p) > k and _fits(head, p[: k + 1])}
+    return sum(1 for i in instances if not _present(i + tail, concrete, inner))
+
+
+# -------------------------------------------------------------------- the accumulator
+
+
+class FieldStats:
+    """The figures of one collapsed field path."""
+
+    __slots__ = (
+        "below",
+        "empty",
+        "field",
+        "min_confidence",
+        "sum_confidence",
+        "values",
+        "with_confidence",
+        "worst_job_id",
+    )
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.values = 0
+        self.with_confidence = 0
+        self.sum_confidence = 0.0
+        self.min_confidence: float | None = None
+        self.below = 0
+        self.empty = 0
+        self.worst_job_id: str | None = None
+
+    @property
+    def share_below(self) -> float | None:
+        return self.below / self.with_confidence if self.with_confidence else None
+
+    def row(self) -> dict[str, Any]:
+        n = self.with_confidence
+        share = self.share_below
+        return {
+            "field": self.field,
+            "values": self.values,
+            "with_confidence": n,
+            "mean_confidence": round(self.sum_confidence / n, ROUND) if n else None,
+            "min_confidence": self.min_confidence,
+            "below": self.below,
+            "share_below": round(share, ROUND) if share is not None else None,
+            "empty": self.empty,
+            "worst_job_id": self.worst_job_id,
+        }
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One value below the threshold."""
+
+    job_id: str
+    row: int | None
+    field: str
+    value: Any
+    confidence: float
+    page: Any
+    citation: Any
+    reasoning: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "confidence": self.confidence,
+            "page": self.page,
+            "citation": self.citation,
+        }
+
+
+class _Bounded:
+    """The `size` largest items by key; ties keep the one pushed first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._heap: list[tuple[Any, int, Flag]] = []
+        self._seq = 0
+
+    def push(self, key: Any, flag: Flag) -> None:
+        if self.size <= 0:
+            return
+        self._seq += 1
+        entry = (key, -self._seq, flag)
+        if len(self._heap) < self.size:
+            heapq.heappush(self._heap, entry)
+        elif entry[:2] > self._heap[0][:2]:
+            heapq.heapreplace(self._heap, entry)
+
+    def largest(self) -> list[Flag]:
+        return [e[2] for e in sorted(self._heap, key=lambda e: e[:2], reverse=True)]
+
+
+def _when(job: Mapping[str, Any]) -> float:
+    raw = job.get("created_at")
+    moment = parse_api_time(raw) if isinstance(raw, str) else None
+    return moment.timestamp() if moment is not None else -math.inf
+
+
+class Review:
+    """Feed jobs with `add` (a job and its leaves); `result()` is `-o json`."""
+
+    def __init__(
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        fields: Sequence[str] = (),
+        max_flagged: int = DEFAULT_MAX_FLAGGED,
+        worst: int = WORST_KEPT,
+    ) -> None:
+        self.threshold = threshold
+        self.wanted = tuple(dict.fromkeys(field_pattern(f) for f in fields))
+        self.jobs = 0
+        self.jobs_with_confidence = 0
+        self.values = 0
+        self.scored = 0
+        self.below = 0
+        self._fields: dict[str, FieldStats] = {}
+        self._flagged = _Bounded(max_flagged)
+        self._worst = _Bounded(worst)
+        self._job_seq = 0
+        self.example_job_id: str | None = None
+
+    def _stats(self, field: str) -> FieldStats:
+        stats = self._fields.get(field)
+        if stats is None:
+            stats = self._fields[field] = FieldStats(field)
+        return stats
+
+    def add(
+        self,
+        job: Mapping[str, Any],
+        leaves: Iterable[Leaf],
+        schema: Sequence[str] = (),
+    ) -> None:
+        """One job: its envelope (id, created_at), its leaf values, its schema paths."""
+        self.jobs += 1
+        self._job_seq += 1
+        job_id = str(job.get("id") or "")
+        if self.example_job_id is None and job_id:
+            self.example_job_id = job_id
+        when = _when(job)
+        rows: dict[Any, tuple[set[Path], set[Path]]] = {}
+        seen: set[str] = set()
+        had_confidence = False
+        for leaf in leaves:
+            confidence = _number(leaf.confidence)
+            had_confidence = had_confidence or confidence is not None
+            path = tuple(str(leaf.field).split("."))
+            concrete, inner = rows.setdefault(leaf.row, (set(), set()))
+            concrete.add(path)
+            inner.update(path[:i] for i in range(1, len(path)))
+            field = _collapse(path)
+            seen.add(field)
+            if not matches(field, self.wanted):
+                continue
+            self._value(job_id, when, leaf, field, confidence)
+        if had_confidence:
+            self.jobs_with_confidence += 1
+        if rows:
+            expected = fitting_schema(schema, seen)
+        elif isinstance(job.get("extract_result"), Mapping):
+            # an object without a single value: every field the schema declares is empty
+            rows, expected = {None: (set(), set())}, list(schema)
+        else:
+            return
+        self._absent(rows, seen, expected)
+
+    def add_job(self, job: Mapping[str, Any]) -> None:
+        """One job as the API sent it (with extract_metadata and configuration)."""
+        from llamaextract_cli.jobs.metadata import leaves
+
+        self.add(job, leaves(job), job_schema_paths(job))
+
+    def _value(
+        self, job_id: str, when: float, leaf: Leaf, field: str, confidence: float | None
+    ) -> None:
+        stats = self._stats(field)
+        stats.values += 1
+        self.values += 1
+        if leaf.value is None:
+            stats.empty += 1
+        if confidence is None:
+            return
+        self.scored += 1
+        stats.with_confidence += 1
+        stats.sum_confidence += confidence
+        # strictly lower only: of equal minimums the first job fed (the newest) stays
+        if stats.min_confidence is None or confidence < stats.min_confidence:
+            stats.min_confidence = confidence
+            stats.worst_job_id = job_id
+        if confidence < self.threshold:
+            stats.below += 1
+            self.below += 1
+            flag = Flag(
+                job_id,
+                leaf.row,
+                str(leaf.field),
+                leaf.value,
+                confidence,
+                leaf.page,
+                leaf.citation,
+                leaf.reasoning,
+            )
+            self._flagged.push((when, -self._job_seq), flag)
+            self._worst.push((-confidence, when, -self._job_seq), flag)
+
+    def _absent(
+        self,
+        rows: Mapping[Any, tuple[set[Path], set[Path]]],
+        seen: set[str],
+        declared: Sequence[str],
+    ) -> None:
+        expected = dict.fromkeys(declared)
+        expected.update(dict.fromkeys(sorted(seen)))
+        wanted = [p for p in expected if matches(p, self.wanted)]
+        for concrete, inner in rows.values():
+            for pattern in wanted:
+                missing = absent(pattern, concrete, inner)
+                if missing:
+                    self._stats(pattern).empty += missing
+
+    # ---------------------------------------------------------------------- results
+    def fields(self) -> list[FieldStats]:
+        """Worst first: share below, then count below, then mean confidence, then name."""
+
+        def key(s: FieldStats) -> tuple[Any, ...]:
+            share = s.share_below
+            mean = s.sum_confidence / s.with_confidence if s.with_confidence else math.inf
+            return (share is None, -(share or 0.0), -s.below, mean, s.field)
+
+        return sorted(self._fields.values(), key=key)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [s.row() for s in self.fields()]
+
+    def flagged(self) -> list[Flag]:
+        """Newest job first, in document order within a job."""
+        return self._flagged.largest()
+
+    def worst(self) -> list[Flag]:
+        """The lowest confidences, lowest first."""
+        return self._worst.largest()
+
+    def unmatched(self) -> list[str]:
+        """The `fields` given that matched no field of any job."""
+        return [w for w in self.wanted if not any(matches(f, (w,)) for f in self._fields)]
+
+    def flagged_fields(self) -> list[str]:
+        """The fields with a value below the threshold."""
+        return [s.field for s in self._fields.values() if s.below]
+
+    def summary(self) -> dict[str, Any]:
+        """The totals of the terminal view's header."""
+        return {
+            "jobs": self.jobs,
+            "jobs_with_confidence": self.jobs_with_confidence,
+            "threshold": self.threshold,
+            "values": self.values,
+            "scored": self.scored,
+            "below": self.below,
+        }
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "jobs": self.jobs,
+            "jobs_with_confidence": self.jobs_with_confidence,
+            "threshold": self.threshold,
+            "fields": self.rows(),
+            "flagged": [f.as_dict() for f in self.flagged()],
+        }
+

@@ -1,0 +1,199 @@
+"""The terminal view of `lx jobs review`, drawn with rich (imported inside).
+
+A summary, the fields sorted by their share of values below the threshold with a bar
+(scaled to the worst field), then the lowest values with the text they were read from.
+Readable without colour: every figure is printed, low values carry `▼`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from llamaextract_cli.output.triage_view import window_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+LOW_MARK = "▼"
+BAR_GLYPH = "█"
+MAX_BAR = 40
+VALUE_CHARS = 60  # of a value or a cited text, before the width cuts it further
+
+
+def conf_text(value: float | None, threshold: float) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def conf_style(value: float | None, threshold: float) -> str:
+    """Red below the threshold, yellow within 0.1 above it, green above that."""
+    if value is None:
+        return "bright_black"
+    if value < threshold:
+        return "bold red"
+    return "yellow" if value < threshold + 0.1 else "green"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def one_line(value: Any, limit: int = VALUE_CHARS) -> str:
+    """A value on one line: text as is, other values as compact JSON, cut at `limit`."""
+    if isinstance(value, str):
+        text = value
+    else:
+        import json
+
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def summary_lines(summary: Mapping[str, Any], window: Mapping[str, Any]) -> list[Text]:
+    from rich.text import Text
+
+    threshold = summary["threshold"]
+    first = Text(window_text(window), style="bold")
+    line = Text()
+    line.append(_n(summary["jobs"]), style="bold")
+    line.append(" COMPLETED jobs  ·  ")
+    line.append(_n(summary["jobs_with_confidence"]), style="bold")
+    line.append(" with confidence scores")
+    second = Text()
+    second.append(_n(summary["values"]), style="bold")
+    second.append(f" values, {_n(summary['scored'])} scored  ·  ")
+    below = summary["below"]
+    share = below / summary["scored"] if summary["scored"] else None
+    second.append(f"{_n(below)} below {threshold:g}", style="bold red" if below else "bold")
+    second.append(f" ({_pct(share)})")
+    return [first, line, second]
+
+
+_HEADERS = ("VALUES", "MEAN", "MIN", "BELOW", "SHARE")
+
+
+def field_lines(rows: Sequence[Mapping[str, Any]], threshold: float, width: int) -> list[Text]:
+    """FIELD, VALUES, MEAN, MIN, BELOW, SHARE, a bar of the share, EMPTY; one line each."""
+    from rich.text import Text
+
+    cells = [
+        [
+            _n(r["values"]),
+            conf_text(r["mean_confidence"], threshold),
+            conf_text(r["min_confidence"], threshold),
+            _n(r["below"]),
+            _pct(r["share_below"]),
+        ]
+        for r in rows
+    ]
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(_HEADERS)]
+    empty_w = max([len("EMPTY"), *(len(_n(r["empty"])) for r in rows)])
+    fixed = sum(w + 2 for w in widths) + 2 + empty_w
+    names = [str(r["field"]) for r in rows]
+    field_w = max([len("FIELD"), *map(len, names)])
+    room = width - 2 - fixed - 2  # indent, the fixed columns, the bar's gap
+    bar_w = min(MAX_BAR, max(room - field_w, 8))
+    field_w = max(min(field_w, room - bar_w), 8)
+    header = Text("  " + "FIELD".ljust(field_w), style="bold")
+    for h, w in zip(_HEADERS, widths, strict=True):
+        header.append("  " + h.rjust(w), style="bold")
+    header.append("  " + f"{'':<{bar_w}}" + "  " + "EMPTY".rjust(empty_w), style="bold")
+    lines = [header]
+    top = max((r["share_below"] or 0.0 for r in rows), default=0.0) or 1.0
+    for r, name, c in zip(rows, names, cells, strict=True):
+        line = Text("  ")
+        label = Text(name)
+        label.truncate(field_w, overflow="ellipsis", pad=True)
+        line.append_text(label)
+        for i, (text, w) in enumerate(zip(c, widths, strict=True)):
+            style = ""
+            if i in (1, 2):
+                style = conf_style(r["mean_confidence" if i == 1 else "min_confidence"], threshold)
+            elif i == 3 and r["below"]:
+                style = "bold red"
+            line.append("  ")
+            line.append(text.rjust(w), style=style)
+        share = r["share_below"] or 0.0
+        cells_on = round(share * bar_w / top)
+        if share and not cells_on:
+            cells_on = 1  # a field with any value below shows at least one cell
+        line.append("  ")
+        line.append(BAR_GLYPH * cells_on, style="red")
+        line.append(" " * (bar_w - cells_on))
+        line.append("  " + _n(r["empty"]).rjust(empty_w), style="yellow" if r["empty"] else "")
+        lines.append(line)
+    return lines
+
+
+def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int) -> list[Text]:
+    """Two lines a value: confidence, mark, field, page, job ID; then value and citation."""
+    from rich.text import Text
+
+    lines: list[Text] = []
+    pages = [f"p.{w['page']}" if w.get("page") is not None else "" for w in worst]
+    page_w = max([0, *map(len, pages)])
+    ids = [str(w["job_id"]) for w in worst]
+    id_w = max([0, *map(len, ids)])
+    for w, page, job_id in zip(worst, pages, ids, strict=True):
+        field = str(w["field"]) if w.get("row") is None else f"[{w['row']}] {w['field']}"
+        field_w = max(width - (2 + 5 + 2 + 2 + page_w + 2 + id_w), 8)
+        line = Text("  ")
+        line.append(f"{w['confidence']:.3f}", style=conf_style(w["confidence"], threshold))
+        line.append(" " + LOW_MARK + " ", style="bold red")
+        label = Text(field, style="bold")
+        label.truncate(field_w, overflow="ellipsis", pad=True)
+        line.append_text(label)
+        line.append("  " + page.ljust(page_w))
+        line.append("  " + job_id, style="cyan")
+        lines.append(line)
+        detail = Text("          ")
+        detail.append("value ", style="bright_black")
+        detail.append(one_line(w.get("value")))
+        cited = w.get("citation")
+        if cited not in (None, ""):
+            detail.append("  ·  cited ", style="bright_black")
+            detail.append("“" + one_line(cited) + "”")
+        reasoning = w.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            detail.append("  ·  " + one_line(reasoning), style="bright_black")
+        detail.truncate(width, overflow="ellipsis")
+        lines.append(detail)
+    return lines
+
+
+def render_review(
+    console: Console,
+    summary: Mapping[str, Any],
+    window: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    worst: Sequence[Mapping[str, Any]],
+) -> None:
+    from rich.text import Text
+
+    width = console.width
+    threshold = summary["threshold"]
+    for line in summary_lines(summary, window):
+        console.print(line, no_wrap=True, overflow="ellipsis")
+    if not rows:
+        return
+    console.print()
+    console.print(
+        Text(f"Fields by share of values below {threshold:g}", style="bold"),
+        no_wrap=True,
+        overflow="ellipsis",
+    )
+    for line in field_lines(rows, threshold, width):
+        console.print(line, no_wrap=True, overflow="crop")
+    if not worst:
+        return
+    console.print()
+    title = f"Lowest values ({len(worst)} of {summary['below']:,} below {threshold:g})"
+    console.print(Text(title, style="bold"), no_wrap=True, overflow="ellipsis")
+    for line in worst_lines(worst, threshold, width):
+        console.print(line, no_wrap=True, overflow="crop")
