@@ -149,6 +149,7 @@ class _Builder:
         self.line_h = self.char_w * 2.6
         self.max_lines = max(1, int((self.height - 2 * self.margin) / self.line_h))
         self.lines: dict[int, int] = {}
+        self.last = pages[0]  # where a name is repeated (footer, signatures): a doc's last page
         self.dims = {"width": self.width, "height": self.height}
 
     # ------------------------------------------------------------------ structure
@@ -157,6 +158,7 @@ class _Builder:
         over the pages, the fields after them (totals) on the last row's page."""
         out: dict[str, Any] = {}
         page = pages[0]
+        self.last = pages[-1]
         row_field = ROW_FIELD[self.kind]
         n_pages = len(pages)
         for key, value in doc.items():
@@ -221,8 +223,11 @@ class _Builder:
     def citations(self, value: Any, key: str, page: int) -> list[dict[str, Any]]:
         text = self.text(value, key)
         out = [self.citation(text, page)]
-        last = self.pages[-1]
-        repeated = key in ("vendor_name", "merchant", "full_name", "name") and last != page
+        last = self.last
+        repeated = last != page and (
+            key in ("vendor_name", "merchant", "full_name")
+            or (key == "name" and self.kind == "contract")  # the parties sign at the end
+        )
         if repeated and self.rng.random() < 0.25:  # in the footer or the signature block too
             out.append(self.citation(text, last))
         return out
