@@ -29,12 +29,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from llamaextract_cli.jobs.metadata import Leaf, collapse
 from llamaextract_cli.timeparse import parse_api_time
-
-if TYPE_CHECKING:
-    from llamaextract_cli.jobs.metadata import Leaf
 
 DEFAULT_THRESHOLD = 0.8
 DEFAULT_MAX_FLAGGED = 100
@@ -48,8 +46,7 @@ Path = tuple[str, ...]
 def field_pattern(text: str) -> str:
     """A `--field` value as a collapsed path: `items[0].price`, `items.0.price` and
     `items.*.price` all give `items.*.price`; surrounding dots and spaces go."""
-    dotted = _INDEX.sub(r".\1", text.strip()).strip(".")
-    return ".".join("*" if p.isdigit() else p for p in dotted.split("."))
+    return collapse(_INDEX.sub(r".\1", text.strip()).strip("."))
 
 
 def matches(field: str, wanted: Sequence[str]) -> bool:
@@ -58,10 +55,6 @@ def matches(field: str, wanted: Sequence[str]) -> bool:
     if not wanted:
         return True
     return any(field == w or field.startswith(w + ".") for w in wanted)
-
-
-def _collapse(path: Path) -> str:
-    return ".".join("*" if p.isdigit() else p for p in path)
 
 
 def _number(value: Any) -> float | None:
@@ -73,67 +66,13 @@ def _number(value: Any) -> float | None:
 # ------------------------------------------------------------------------- the schema
 
 
-def schema_paths(schema: Any) -> list[str]:
-    """The leaf paths a JSON Schema declares, in schema order, arrays as `*`:
-    `line_items.*.amount`. Follows local `$ref`s (`#/$defs/X`, `#/definitions/X`) and
-    the object or array branch of `anyOf`/`oneOf`; anything unreadable declares nothing."""
-    out: dict[str, None] = {}
-    root = schema if isinstance(schema, Mapping) else {}
-    _walk(root, root, (), out, 0)
-    return list(out)
-
-
-def _resolve(node: Any, root: Mapping[str, Any]) -> Any:
-    for _ in range(20):
-        if not isinstance(node, Mapping) or not isinstance(node.get("$ref"), str):
-            return node
-        ref = node["$ref"]
-        if not ref.startswith("#/"):
-            return {}
-        target: Any = root
-        for part in ref[2:].split("/"):
-            target = target.get(part) if isinstance(target, Mapping) else None
-        node = target
-    return {}
-
-
-def _branch(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Of `anyOf`/`oneOf` (`Optional[X]`), the branch with structure, if any."""
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = node.get(key)
-        if isinstance(options, list):
-            for option in options:
-                option = _resolve(option, root)
-                if isinstance(option, Mapping) and (
-                    "properties" in option or "items" in option or "$ref" in option
-                ):
-                    return option
-    return node
-
-
-def _walk(node: Any, root: Mapping[str, Any], path: Path, out: dict[str, None], depth: int) -> None:
-    node = _resolve(node, root)
-    if not isinstance(node, Mapping) or depth > 32:
-        if path:
-            out.setdefault(".".join(path))
-        return
-    node = _branch(node, root)
-    props = node.get("properties")
-    items = node.get("items")
-    if isinstance(props, Mapping) and props:
-        for name, sub in props.items():
-            _walk(sub, root, (*path, str(name)), out, depth + 1)
-    elif isinstance(items, Mapping):
-        _walk(items, root, (*path, "*"), out, depth + 1)
-    elif path:
-        out.setdefault(".".join(path))
-
-
 def job_schema_paths(job: Mapping[str, Any]) -> list[str]:
-    """The schema paths of the job's configuration (`expand=configuration`)."""
+    """The leaf paths the job's configuration declares (`expand=configuration`)."""
+    from llamaextract_cli.jobs.schema import leaf_paths
+
     config = job.get("configuration")
     schema = config.get("data_schema") if isinstance(config, Mapping) else None
-    return schema_paths(schema) if isinstance(schema, Mapping) else []
+    return leaf_paths(schema) if isinstance(schema, Mapping) else []
 
 
 def fitting_schema(declared: Sequence[str], seen: set[str]) -> list[str]:
@@ -338,7 +277,7 @@ class Review:
             concrete, inner = rows.setdefault(leaf.row, (set(), set()))
             concrete.add(path)
             inner.update(path[:i] for i in range(1, len(path)))
-            field = _collapse(path)
+            field = collapse(leaf.field)
             seen.add(field)
             if not matches(field, self.wanted):
                 continue
@@ -457,4 +396,3 @@ class Review:
             "fields": self.rows(),
             "flagged": [f.as_dict() for f in self.flagged()],
         }
-

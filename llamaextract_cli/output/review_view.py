@@ -132,17 +132,25 @@ def field_lines(rows: Sequence[Mapping[str, Any]], threshold: float, width: int)
 
 
 def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int) -> list[Text]:
-    """Two lines a value: confidence, mark, field, page, job ID; then value and citation."""
+    """Two lines a value: confidence, mark, field, page and job ID (never cut: when the
+    line has no room for it, it opens the second line), then the value and cited text."""
     from rich.text import Text
 
     lines: list[Text] = []
+    fields = [
+        str(w["field"]) if w.get("row") is None else f"[{w['row']}] {w['field']}" for w in worst
+    ]
     pages = [f"p.{w['page']}" if w.get("page") is not None else "" for w in worst]
     page_w = max([0, *map(len, pages)])
-    ids = [str(w["job_id"]) for w in worst]
-    id_w = max([0, *map(len, ids)])
-    for w, page, job_id in zip(worst, pages, ids, strict=True):
-        field = str(w["field"]) if w.get("row") is None else f"[{w['row']}] {w['field']}"
-        field_w = max(width - (2 + 5 + 2 + 2 + page_w + 2 + id_w), 8)
+    id_w = max([0, *(len(str(w["job_id"])) for w in worst)])
+    field_w = max([0, *map(len, fields)])
+    lead = 2 + 5 + 3  # indent, "0.312", " ▼ "
+    room = width - lead - 2 - page_w - 2 - id_w
+    id_below = room < field_w
+    if id_below:
+        room = width - lead - 2 - page_w
+    field_w = max(min(field_w, room), 1)
+    for w, field, page in zip(worst, fields, pages, strict=True):
         line = Text("  ")
         line.append(f"{w['confidence']:.3f}", style=conf_style(w["confidence"], threshold))
         line.append(" " + LOW_MARK + " ", style="bold red")
@@ -150,9 +158,13 @@ def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int
         label.truncate(field_w, overflow="ellipsis", pad=True)
         line.append_text(label)
         line.append("  " + page.ljust(page_w))
-        line.append("  " + job_id, style="cyan")
+        detail = Text(" " * lead)
+        if id_below:
+            detail.append(str(w["job_id"]), style="cyan")
+            detail.append("  ")
+        else:
+            line.append("  " + str(w["job_id"]), style="cyan")
         lines.append(line)
-        detail = Text("          ")
         detail.append("value ", style="bright_black")
         detail.append(one_line(w.get("value")))
         cited = w.get("citation")
@@ -162,7 +174,8 @@ def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int
         reasoning = w.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             detail.append("  ·  " + one_line(reasoning), style="bright_black")
-        detail.truncate(width, overflow="ellipsis")
+        if not id_below:
+            detail.truncate(width, overflow="ellipsis")
         lines.append(detail)
     return lines
 
@@ -180,16 +193,24 @@ def render_review(
     threshold = summary["threshold"]
     for line in summary_lines(summary, window):
         console.print(line, no_wrap=True, overflow="ellipsis")
-    if not rows:
-        return
-    console.print()
-    console.print(
-        Text(f"Fields by share of values below {threshold:g}", style="bold"),
-        no_wrap=True,
-        overflow="ellipsis",
-    )
-    for line in field_lines(rows, threshold, width):
-        console.print(line, no_wrap=True, overflow="crop")
+    scored = [r for r in rows if r["with_confidence"]]
+    unscored = len(rows) - len(scored)
+    if scored:
+        console.print()
+        console.print(
+            Text(f"Fields by share of values below {threshold:g}", style="bold"),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        for line in field_lines(scored, threshold, width):
+            console.print(line, no_wrap=True, overflow="crop")
+    if unscored:
+        note = Text(
+            f"  + {unscored} field{'s' if unscored != 1 else ''} without confidence scores "
+            "(listed by -o json or -o csv)",
+            style="bright_black",
+        )
+        console.print(note, no_wrap=True, overflow="ellipsis")
     if not worst:
         return
     console.print()

@@ -232,4 +232,5 @@ def _warnings(state: State, acc: Review) -> None:
             f"hint: {NO_SCORES_HINT.format(job_id=example)}"
         )
     elif acc.jobs_with_confidence < acc.jobs and env.stderr_isatty:
-        env.warn(f"{acc.jobs - acc.jobs_with_confidence:,} of the jobs had no confidence scores")
+        missing = acc.jobs - acc.jobs_with_confidence
+        env.warn(f"{missing:,} of the {acc.jobs:,} jobs carry no confidence score")
