@@ -3,8 +3,8 @@
 What a person looks for first: the status (in colour), when it started and how
 long it took, what it read, how it was configured, what it cost, why it failed,
 and the start of its result: with field metadata, its values one a line with
-their confidence (coloured, `▼` below 0.8) and cited page; without, `RESULT_LINES`
-lines of pretty JSON, then a hint to `lx jobs result ID`. Every value from the API
+their confidence and cited page (`confidence_view`); without, `RESULT_LINES` lines
+of pretty JSON, then a hint to `lx jobs result ID`. Every value from the API
 goes in as plain `Text`, never as markup, so brackets in data stay brackets. rich is
 imported here only.
 """
@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
+from llamaextract_cli.output.confidence_view import has_values, value_lines
 from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from rich.table import Table
 
 RESULT_LINES = 20
-LOW_CONFIDENCE = 0.8  # `lx jobs review`'s default threshold: marked ▼ in the panel
 MAX_SCHEMA_FIELDS = 12
 STATUS_STYLES: dict[str, str] = {
     "COMPLETED": "green",
@@ -57,17 +57,23 @@ def render_jobs(
         emoji=False,
     )
     for job in jobs:
-        console.print(job_panel(job, now))
+        console.print(job_panel(job, now, console.width))
 
 
-def job_panel(job: Mapping[str, Any], now: datetime) -> RenderableType:
+def job_panel(job: Mapping[str, Any], now: datetime, width: int = 80) -> RenderableType:
+    """The panel; with field metadata, the result's values below the grid, full width."""
+    from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
     status = str(job.get("status") or "?")
     style = STATUS_STYLES.get(status, "")
+    body: RenderableType = _grid(job, now)
+    values = value_lines(job, width - 4) if has_values(job) else []
+    if values:
+        body = Group(body, Text("Result", style="bold"), *values)
     return Panel(
-        _grid(job, now),
+        body,
         title=Text(str(job.get("id", "?")), style="bold"),
         title_align="left",
         border_style=style or "none",
@@ -121,7 +127,7 @@ def _rows(job: Mapping[str, Any], now: datetime) -> list[tuple[str, Any]]:
         ("Usage", usage_summary(job)),
         ("Credits", credits_summary(job)),
         ("Error", _error_text(job.get("error_message"))),
-        ("Result", result_values(job) or result_preview(job)),
+        ("Result", None if has_values(job) else result_preview(job)),
     ]
     rows.extend((label, value) for label, value in optional if value not in (None, ""))
     return rows
@@ -224,59 +230,3 @@ def result_preview(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> Any
         hint = f"\n… {len(lines) - max_lines} more lines: lx jobs result {job.get('id', 'ID')}"
         text.append(hint, style="dim")
     return text
-
-
-def _has_field_metadata(job: Mapping[str, Any]) -> bool:
-    meta = job.get("extract_metadata")
-    return isinstance(meta, Mapping) and bool(meta.get("field_metadata"))
-
-
-def result_values(job: Mapping[str, Any], max_rows: int = RESULT_LINES) -> Any:
-    """With field metadata: the result's values one a line, each with its confidence
-    (coloured, and `▼` below LOW_CONFIDENCE) and first cited page; None without."""
-    if job.get("extract_result") is None or not _has_field_metadata(job):
-        return None
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    from llamaextract_cli.jobs.metadata import leaves
-    from llamaextract_cli.output.review_view import LOW_MARK, conf_style, one_line
-
-    table = Table.grid(padding=(0, 1))
-    table.add_column(no_wrap=True, overflow="ellipsis", max_width=40)
-    table.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
-    table.add_column(no_wrap=True, justify="right")
-    table.add_column(no_wrap=True, width=1)
-    table.add_column(no_wrap=True)
-    shown = more = low = 0
-    for leaf in leaves(job):
-        if shown >= max_rows:
-            more += 1
-            continue
-        shown += 1
-        name = leaf.field if leaf.row is None else f"[{leaf.row}] {leaf.field}"
-        confidence, mark = Text(), Text()
-        if leaf.confidence is not None:
-            style = conf_style(leaf.confidence, LOW_CONFIDENCE)
-            confidence.append(f"{leaf.confidence:.3f}", style=style)
-            if leaf.confidence < LOW_CONFIDENCE:
-                low += 1
-                mark.append(LOW_MARK, style=style)
-        page = Text(f"p.{leaf.page}" if leaf.page is not None else "", style="bright_black")
-        table.add_row(
-            Text(name or "(value)", style="cyan"),
-            Text(one_line(leaf.value, 200)),
-            confidence,
-            mark,
-            page,
-        )
-    if not shown:
-        return None
-    notes = Text(style="dim")
-    if low:
-        notes.append(f"{LOW_MARK} confidence below {LOW_CONFIDENCE:g}")
-    if more:
-        notes.append(("  ·  " if low else "") + f"… {more} more values: ")
-        notes.append(f"lx jobs get {job.get('id', 'ID')} --expand extract_metadata -o json")
-    return Group(table, notes) if notes.plain else table

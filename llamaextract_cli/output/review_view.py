@@ -10,29 +10,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from llamaextract_cli.output.confidence_view import LOW_MARK, conf_style, one_line
 from llamaextract_cli.output.triage_view import window_text
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
 
-LOW_MARK = "▼"
 BAR_GLYPH = "█"
 MAX_BAR = 40
-VALUE_CHARS = 60  # of a value or a cited text, before the width cuts it further
 
 
-def conf_text(value: float | None, threshold: float) -> str:
+def _conf(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
-
-
-def conf_style(value: float | None, threshold: float) -> str:
-    """Red below the threshold, yellow within 0.1 above it, green above that."""
-    if value is None:
-        return "bright_black"
-    if value < threshold:
-        return "bold red"
-    return "yellow" if value < threshold + 0.1 else "green"
 
 
 def _pct(value: float | None) -> str:
@@ -41,18 +31,6 @@ def _pct(value: float | None) -> str:
 
 def _n(value: int) -> str:
     return f"{value:,}"
-
-
-def one_line(value: Any, limit: int = VALUE_CHARS) -> str:
-    """A value on one line: text as is, other values as compact JSON, cut at `limit`."""
-    if isinstance(value, str):
-        text = value
-    else:
-        import json
-
-        text = json.dumps(value, ensure_ascii=False, default=str)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def summary_lines(summary: Mapping[str, Any], window: Mapping[str, Any]) -> list[Text]:
@@ -85,8 +63,8 @@ def field_lines(rows: Sequence[Mapping[str, Any]], threshold: float, width: int)
     cells = [
         [
             _n(r["values"]),
-            conf_text(r["mean_confidence"], threshold),
-            conf_text(r["min_confidence"], threshold),
+            _conf(r["mean_confidence"]),
+            _conf(r["min_confidence"]),
             _n(r["below"]),
             _pct(r["share_below"]),
         ]
