@@ -602,3 +602,47 @@ def test_no_confidence_anywhere_says_how_to_turn_it_on(lx: Callable[..., Any]) -
     assert r.code == 0
     assert "none of the 1 jobs has confidence scores" in r.stderr
     assert "confidence_scores" in r.stderr and "lx jobs get ext-n" in r.stderr
+
+
+def test_by_configuration_against_an_independent_count(run: Callable[..., Any]) -> None:
+    jobs = raw_jobs(run, *WINDOW)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for j in jobs:
+        groups.setdefault(j.get("configuration_id") or "inline", []).append(j)
+    got = review_json(run, *WINDOW, "--by", "configuration")
+    assert got["jobs"] == len(jobs)
+    keys = [(f["configuration"], f["field"]) for f in got["fields"]]
+    assert len(keys) == len(set(keys))
+    want_keys = set()
+    for name, members in groups.items():
+        want = expected(members, 0.8)
+        want_keys |= {(name, f) for f in want["fields"]}
+        for row in (f for f in got["fields"] if f["configuration"] == name):
+            w = want["fields"][row["field"]]
+            assert row["values"] == w["values"]
+            assert row["with_confidence"] == len(w["confs"])
+            assert row["below"] == sum(c < 0.8 for c, _ in w["confs"])
+    assert set(keys) == want_keys
+    # configurations come worst first: their share of scored values below, falling
+    order = list(dict.fromkeys(k for k, _ in keys))
+    shares = []
+    for name in order:
+        rows = [f for f in got["fields"] if f["configuration"] == name]
+        scored = sum(f["with_confidence"] for f in rows)
+        shares.append(sum(f["below"] for f in rows) / scored if scored else -1)
+    assert shares == sorted(shares, reverse=True)
+    r = run("jobs", "review", *WINDOW, "--by", "configuration", "-o", "csv")
+    assert r.stdout.startswith("configuration,field,values,")
+
+
+def test_by_configuration_in_a_terminal_names_each(run: Callable[..., Any]) -> None:
+    got = review_json(run, *WINDOW, "--by", "configuration")
+    r = run(
+        "jobs", "review", *WINDOW, "--by", "configuration",
+        tty=True, env={"COLUMNS": "120", "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert r.code == 0
+    scored = {f["configuration"] for f in got["fields"] if f["with_confidence"]}
+    for name in scored:
+        assert re.search(rf"^  {re.escape(name)}( · .+)?   \d+ jobs · ", r.stdout, re.M), name
+    assert all(len(line) <= 120 for line in r.stdout.splitlines())

@@ -132,6 +132,7 @@ class FieldStats:
 
     __slots__ = (
         "below",
+        "configuration",
         "empty",
         "field",
         "min_confidence",
@@ -141,8 +142,9 @@ class FieldStats:
         "worst_job_id",
     )
 
-    def __init__(self, field: str) -> None:
+    def __init__(self, field: str, configuration: str | None = None) -> None:
         self.field = field
+        self.configuration = configuration
         self.values = 0
         self.with_confidence = 0
         self.sum_confidence = 0.0
@@ -158,7 +160,9 @@ class FieldStats:
     def row(self) -> dict[str, Any]:
         n = self.with_confidence
         share = self.share_below
+        head = {} if self.configuration is None else {"configuration": self.configuration}
         return {
+            **head,
             "field": self.field,
             "values": self.values,
             "with_confidence": n,
@@ -224,8 +228,49 @@ def _when(job: Mapping[str, Any]) -> float:
     return moment.timestamp() if moment is not None else -math.inf
 
 
+def configuration_key(job: Mapping[str, Any]) -> str:
+    """`configuration_id`, or `inline` for a job without one (as `jobs stats` groups)."""
+    config = job.get("configuration_id")
+    return config if isinstance(config, str) and config else "inline"
+
+
+MIXED = "several configurations"
+
+
+class ConfigTally:
+    """What the terminal says of one configuration: its jobs, scores, kind."""
+
+    __slots__ = ("below", "jobs", "jobs_with_confidence", "label", "scored")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.jobs = 0
+        self.jobs_with_confidence = 0
+        self.scored = 0
+        self.below = 0
+
+    @property
+    def share_below(self) -> float | None:
+        return self.below / self.scored if self.scored else None
+
+
+def configuration_label(job: Mapping[str, Any]) -> str:
+    """`Invoice · cost_effective · per_doc`: the schema's title, tier and target."""
+    config = job.get("configuration")
+    if not isinstance(config, Mapping):
+        return ""
+    schema = config.get("data_schema")
+    title = schema.get("title") if isinstance(schema, Mapping) else None
+    parts = [title, config.get("tier"), config.get("extraction_target")]
+    return " · ".join(str(p) for p in parts if isinstance(p, str) and p)
+
+
 class Review:
-    """Feed jobs with `add` (a job and its leaves); `result()` is `-o json`."""
+    """Feed jobs with `add` (a job and its leaves); `result()` is `-o json`.
+
+    `by_configuration`: one row per configuration and field (rows gain a leading
+    `configuration`), configurations worst first.
+    """
 
     def __init__(
         self,
@@ -234,24 +279,30 @@ class Review:
         fields: Sequence[str] = (),
         max_flagged: int = DEFAULT_MAX_FLAGGED,
         worst: int = WORST_KEPT,
+        by_configuration: bool = False,
     ) -> None:
         self.threshold = threshold
+        self.by_configuration = by_configuration
+        self.configs: dict[str, ConfigTally] = {}
+        self._config: ConfigTally | None = None
+        self._group: str | None = None
         self.wanted = tuple(dict.fromkeys(field_pattern(f) for f in fields))
         self.jobs = 0
         self.jobs_with_confidence = 0
         self.values = 0
         self.scored = 0
         self.below = 0
-        self._fields: dict[str, FieldStats] = {}
+        self._fields: dict[tuple[str | None, str], FieldStats] = {}
         self._flagged = _Bounded(max_flagged)
         self._worst = _Bounded(worst)
         self._job_seq = 0
         self.example_job_id: str | None = None
 
     def _stats(self, field: str) -> FieldStats:
-        stats = self._fields.get(field)
+        key = (self._group, field)
+        stats = self._fields.get(key)
         if stats is None:
-            stats = self._fields[field] = FieldStats(field)
+            stats = self._fields[key] = FieldStats(field, self._group)
         return stats
 
     def add(
@@ -267,6 +318,16 @@ class Review:
         if self.example_job_id is None and job_id:
             self.example_job_id = job_id
         when = _when(job)
+        name = configuration_key(job)
+        config = self.configs.get(name)
+        label = configuration_label(job)
+        if config is None:
+            config = self.configs[name] = ConfigTally(label)
+        elif config.label != label:  # inline jobs each bring their own
+            config.label = MIXED
+        config.jobs += 1
+        self._config = config
+        self._group = name if self.by_configuration else None
         rows: dict[Any, tuple[set[Path], set[Path]]] = {}
         seen: set[str] = set()
         had_confidence = False
@@ -284,6 +345,7 @@ class Review:
             self._value(job_id, when, leaf, field, confidence)
         if had_confidence:
             self.jobs_with_confidence += 1
+            config.jobs_with_confidence += 1
         if rows:
             expected = fitting_schema(schema, seen)
         elif isinstance(job.get("extract_result"), Mapping):
@@ -310,6 +372,8 @@ class Review:
         if confidence is None:
             return
         self.scored += 1
+        assert self._config is not None
+        self._config.scored += 1
         stats.with_confidence += 1
         stats.sum_confidence += confidence
         # strictly lower only: of equal minimums the first job fed (the newest) stays
@@ -319,6 +383,7 @@ class Review:
         if confidence < self.threshold:
             stats.below += 1
             self.below += 1
+            self._config.below += 1
             flag = Flag(
                 job_id,
                 leaf.row,
@@ -351,12 +416,26 @@ class Review:
     def fields(self) -> list[FieldStats]:
         """Worst first: share below, then count below, then mean confidence, then name."""
 
+        rank = {name: i for i, name in enumerate(self.configurations())}
+
         def key(s: FieldStats) -> tuple[Any, ...]:
             share = s.share_below
             mean = s.sum_confidence / s.with_confidence if s.with_confidence else math.inf
-            return (share is None, -(share or 0.0), -s.below, mean, s.field)
+            group = rank[s.configuration] if s.configuration is not None else 0
+            return (group, share is None, -(share or 0.0), -s.below, mean, s.field)
 
         return sorted(self._fields.values(), key=key)
+
+    def configurations(self) -> list[str]:
+        """The configurations seen, worst first (share of scored values below, then
+        count below, then jobs), unscored ones last."""
+
+        def key(name: str) -> tuple[Any, ...]:
+            c = self.configs[name]
+            share = c.share_below
+            return (share is None, -(share or 0.0), -c.below, -c.jobs, name)
+
+        return sorted(self.configs, key=key)
 
     def rows(self) -> list[dict[str, Any]]:
         return [s.row() for s in self.fields()]
@@ -371,11 +450,11 @@ class Review:
 
     def unmatched(self) -> list[str]:
         """The `fields` given that matched no field of any job."""
-        return [w for w in self.wanted if not any(matches(f, (w,)) for f in self._fields)]
+        return [w for w in self.wanted if not any(matches(f, (w,)) for _, f in self._fields)]
 
     def flagged_fields(self) -> list[str]:
         """The fields with a value below the threshold."""
-        return [s.field for s in self._fields.values() if s.below]
+        return list(dict.fromkeys(s.field for s in self._fields.values() if s.below))
 
     def summary(self) -> dict[str, Any]:
         """The totals of the terminal view's header."""

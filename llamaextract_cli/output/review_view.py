@@ -158,13 +158,32 @@ def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int
     return lines
 
 
+def group_header(name: str, tally: Mapping[str, Any], threshold: float) -> Text:
+    """`cfg-… · Invoice · cost_effective · per_doc   41 jobs · 12 of 950 below 0.8 (1.3%)`."""
+    from rich.text import Text
+
+    line = Text("  ")
+    line.append(name, style="bold cyan")
+    if tally.get("label"):
+        line.append(" · " + str(tally["label"]), style="bold")
+    scored, below = tally.get("scored", 0), tally.get("below", 0)
+    line.append(f"   {_n(tally.get('jobs', 0))} jobs · ")
+    line.append(f"{_n(below)}", style="bold red" if below else "")
+    share = below / scored if scored else None
+    line.append(f" of {_n(scored)} scored values below {threshold:g} ({_pct(share)})")
+    return line
+
+
 def render_review(
     console: Console,
     summary: Mapping[str, Any],
     window: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
     worst: Sequence[Mapping[str, Any]],
+    configs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
+    """The header, the scored fields (by configuration when rows carry one, each group
+    under a line naming it), a note of the unscored ones, the lowest values."""
     from rich.text import Text
 
     width = console.width
@@ -180,7 +199,20 @@ def render_review(
             no_wrap=True,
             overflow="ellipsis",
         )
-        for line in field_lines(scored, threshold, width):
+        header, *lines = field_lines(scored, threshold, width)
+        group: Any = object()
+        for row, line in zip(scored, lines, strict=True):
+            if "configuration" in row and row["configuration"] != group:
+                group = row["configuration"]
+                console.print()
+                tally = (configs or {}).get(group, {})
+                console.print(
+                    group_header(group, tally, threshold), no_wrap=True, overflow="ellipsis"
+                )
+                console.print(header, no_wrap=True, overflow="crop")
+            elif group.__class__ is object:
+                group = None
+                console.print(header, no_wrap=True, overflow="crop")
             console.print(line, no_wrap=True, overflow="crop")
     if unscored:
         note = Text(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from llamaextract_cli.api.query import JobFilter
+from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.commands.jobs.triage import console_for, window_for, write_rows
 from llamaextract_cli.cli.context import get_state
@@ -25,30 +26,33 @@ REVIEW_HELP = """Per-field confidence of the COMPLETED jobs of a window, and the
 Reads every COMPLETED job the filters of `jobs list` match (without --since,
 --until or --id: the last 7 days) with its extract_metadata and configuration,
 and aggregates each field path, array indices collapsed to `*`
-(`line_items.*.amount`). Memory does not grow with the number of jobs.
+(`line_items.*.amount`); with --by configuration, each configuration's fields
+apart. Memory does not grow with the number of jobs.
 
-Per field: values (leaf values, nulls included), with_confidence, mean_confidence,
-min_confidence, below (confidence < --below), share_below (below /
-with_confidence), empty (null, or missing from a row although the schema declares
-the field or another row or item of the job has it) and worst_job_id (the job of
-min_confidence). A value's confidence is the entry's `confidence`, else the
-lower of extraction_confidence and parsing_confidence. Fields come worst first
-(share_below, then below).
+Per field: values (leaf values, nulls included), with_confidence,
+mean_confidence, min_confidence, below (confidence < --below), share_below
+(below / with_confidence), empty (null, or missing from a row although the
+schema declares the field or another row or item of the job has it) and
+worst_job_id (the job of min_confidence, the newest on a tie). A value's
+confidence is the entry's `confidence`, else the lower of extraction_confidence
+and parsing_confidence. Fields come worst first (share_below, then below).
 
 -o json: {jobs, jobs_with_confidence, threshold, fields: [...], flagged: [{job_id,
-row, field, value, confidence, page, citation}]}: every value below the threshold,
-newest job first, at most --max-flagged. -o csv/tsv/jsonl: the field rows. In a
-terminal: the fields with a bar of their share below, then the lowest values
-(▼) with the text they were cited from.
+row, field, value, confidence, page, citation}]}: flagged holds the values below
+the threshold, newest job first, at most --max-flagged. -o csv/tsv/jsonl: the
+field rows. In a terminal: the scored fields with a bar of their share below,
+then the lowest values, marked ▼, with the text they were cited from.
 
-Jobs without confidence scores count in `jobs` but not in `jobs_with_confidence`;
-when none has any, stderr says so (turn on `confidence_scores` in the extract
-configuration). --fail-if-any exits 1 when any value is below the threshold,
-naming the count on stderr: a quality gate for CI.
+Jobs without confidence scores count in `jobs`, not in `jobs_with_confidence`;
+when no job has any, stderr says so (turn on `confidence_scores` in the extract
+configuration). --fail-if-any exits 1 when any value is below the threshold and
+says how many on stderr: a quality gate for CI (no scored value: exit 0, with
+that warning).
 
 \b
 Examples:
   lx jobs review                                   # last 7 days, in a terminal
+  lx jobs review --by configuration                # which fields of which config
   lx jobs review -c cfg-123 --since 24h --below 0.9
   lx jobs review --field total --field line_items.*.amount
   lx jobs review -o json | jq '.fields[] | select(.share_below > 0.05) | .field'
@@ -56,6 +60,7 @@ Examples:
   lx jobs review --since 1h --fail-if-any -o json > review.json   # CI gate
 """
 
+BY = ("field", "configuration")
 NO_SCORES_HINT = (
     "turn on confidence_scores in the extract configuration; "
     "lx jobs get {job_id} --expand configuration -o json | jq .configuration.confidence_scores"
@@ -118,6 +123,15 @@ def review(
             metavar="PATH",
         ),
     ] = None,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            click_type=Choice(BY, case_sensitive=False),
+            help="One row per field, or per configuration and field (rows gain a leading "
+            "`configuration`: the configuration_id, or inline).",
+        ),
+    ] = "field",
     max_flagged: Annotated[
         int,
         typer.Option(
@@ -152,7 +166,12 @@ def review(
     filters, window = window_for(state.scoped(filters))
     expand = (*filters.expand, "configuration", "extract_metadata")
     filters = replace(filters, statuses=("COMPLETED",), expand=tuple(dict.fromkeys(expand)))
-    acc = Review(below, fields=wanted, max_flagged=max_flagged)
+    acc = Review(
+        below,
+        fields=wanted,
+        max_flagged=max_flagged,
+        by_configuration=by.lower() == "configuration",
+    )
     client = state.client()
     jobs = iter_jobs(client, filters, page_size=state.page_size(page_size))
     try:
@@ -201,11 +220,23 @@ def _print(state: State, fmt: str, acc: Review, window: Any) -> None:
             window_json(window),
             acc.rows(),
             [{**f.as_dict(), "reasoning": f.reasoning} for f in acc.worst()],
+            {name: _tally(c) for name, c in acc.configs.items()},
         )
         return
     from llamaextract_cli.output.columns import Column
 
-    write_rows(state, fmt, acc.rows(), [Column.for_key(k) for k in _COLUMNS])
+    keys = (("configuration",) if acc.by_configuration else ()) + _COLUMNS
+    write_rows(state, fmt, acc.rows(), [Column.for_key(k) for k in keys])
+
+
+def _tally(c: Any) -> dict[str, Any]:
+    return {
+        "label": c.label,
+        "jobs": c.jobs,
+        "jobs_with_confidence": c.jobs_with_confidence,
+        "scored": c.scored,
+        "below": c.below,
+    }
 
 
 def window_json(window: Any) -> Mapping[str, Any]:
