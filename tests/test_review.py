@@ -635,14 +635,18 @@ def test_by_configuration_against_an_independent_count(run: Callable[..., Any]) 
     assert r.stdout.startswith("configuration,field,values,")
 
 
-def test_by_configuration_in_a_terminal_names_each(run: Callable[..., Any]) -> None:
+@pytest.mark.parametrize("width", [80, 160])
+def test_by_configuration_in_a_terminal_names_each(run: Callable[..., Any], width: int) -> None:
     got = review_json(run, *WINDOW, "--by", "configuration")
     r = run(
         "jobs", "review", *WINDOW, "--by", "configuration",
-        tty=True, env={"COLUMNS": "120", "NO_COLOR": "1"},
+        tty=True, env={"COLUMNS": str(width), "NO_COLOR": "1"},
     )  # fmt: skip
     assert r.code == 0
     scored = {f["configuration"] for f in got["fields"] if f["with_confidence"]}
-    for name in scored:
-        assert re.search(rf"^  {re.escape(name)}( · .+)?   \d+ jobs · ", r.stdout, re.M), name
-    assert all(len(line) <= 120 for line in r.stdout.splitlines())
+    for name in scored:  # the name whole, its figures after it or on the next line
+        pattern = (
+            rf"^  {re.escape(name)}( · [^\n]+)?(   |\n    )[\d,]+ jobs · [\d,]+ of [\d,]+ scored"
+        )
+        assert re.search(pattern, r.stdout, re.M), name
+    assert all(len(line) <= width for line in r.stdout.splitlines())

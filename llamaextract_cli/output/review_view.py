@@ -158,8 +158,9 @@ def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int
     return lines
 
 
-def group_header(name: str, tally: Mapping[str, Any], threshold: float) -> Text:
-    """`cfg-… · Invoice · cost_effective · per_doc   41 jobs · 12 of 950 below 0.8 (1.3%)`."""
+def group_header(name: str, tally: Mapping[str, Any], threshold: float, width: int) -> list[Text]:
+    """`cfg-… · Invoice · cost_effective · per_doc   41 jobs · 12 of 950 scored values
+    below 0.8 (1.3%)`; the figures go to a line of their own when both do not fit."""
     from rich.text import Text
 
     line = Text("  ")
@@ -167,11 +168,15 @@ def group_header(name: str, tally: Mapping[str, Any], threshold: float) -> Text:
     if tally.get("label"):
         line.append(" · " + str(tally["label"]), style="bold")
     scored, below = tally.get("scored", 0), tally.get("below", 0)
-    line.append(f"   {_n(tally.get('jobs', 0))} jobs · ")
-    line.append(f"{_n(below)}", style="bold red" if below else "")
+    figures = Text(f"{_n(tally.get('jobs', 0))} jobs · ")
+    figures.append(f"{_n(below)}", style="bold red" if below else "")
     share = below / scored if scored else None
-    line.append(f" of {_n(scored)} scored values below {threshold:g} ({_pct(share)})")
-    return line
+    figures.append(f" of {_n(scored)} scored values below {threshold:g} ({_pct(share)})")
+    if line.cell_len + 3 + figures.cell_len <= width:
+        line.append("   ")
+        line.append_text(figures)
+        return [line]
+    return [line, Text("    ").append_text(figures)]
 
 
 def render_review(
@@ -206,9 +211,8 @@ def render_review(
                 group = row["configuration"]
                 console.print()
                 tally = (configs or {}).get(group, {})
-                console.print(
-                    group_header(group, tally, threshold), no_wrap=True, overflow="ellipsis"
-                )
+                for head in group_header(group, tally, threshold, width):
+                    console.print(head, no_wrap=True, overflow="ellipsis")
                 console.print(header, no_wrap=True, overflow="crop")
             elif group.__class__ is object:
                 group = None
