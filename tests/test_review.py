@@ -22,7 +22,7 @@ from llamaextract_cli.cli.context import State
 from llamaextract_cli.jobs.metadata import Leaf
 from llamaextract_cli.jobs.review import (
     Review,
-    absent,
+    RowShape,
     field_pattern,
     fitting_schema,
     matches,
@@ -239,14 +239,18 @@ def test_per_table_row_rows_match_the_item_schema() -> None:
 
 
 def test_absent_counts_slots() -> None:
-    concrete = {("a", "0", "b"), ("a", "1", "c"), ("x",)}
-    inner = {("a",), ("a", "0"), ("a", "1")}
-    assert absent("a.*.b", concrete, inner) == 1
-    assert absent("a.*.c", concrete, inner) == 1
-    assert absent("x", concrete, inner) == 0
-    assert absent("x.y", concrete, inner) == 0  # x holds the value (a null object)
-    assert absent("a", concrete, inner) == 0  # items under it
-    assert absent("z", concrete, inner) == 1
+    row = RowShape()
+    for path in ("a.0.b", "a.1.c", "x", "m.0.n.0.v", "m.0.n.1.w", "m.1.n.0.v", "s.0", "s.1"):
+        row.add(tuple(path.split(".")))
+    assert row.absent("a.*.b") == 1
+    assert row.absent("a.*.c") == 1
+    assert row.absent("x") == 0
+    assert row.absent("x.y") == 0  # x holds the value (a null object)
+    assert row.absent("a") == 0  # items under it
+    assert row.absent("z") == 1
+    assert row.absent("m.*.n.*.v") == 1  # m.0.n.1 lacks it
+    assert row.absent("m.*.n.*.w") == 2
+    assert row.absent("s.*") == 0
 
 
 @pytest.mark.parametrize(
@@ -650,3 +654,32 @@ def test_by_configuration_in_a_terminal_names_each(run: Callable[..., Any], widt
         )
         assert re.search(pattern, r.stdout, re.M), name
     assert all(len(line) <= width for line in r.stdout.splitlines())
+
+
+def test_the_accumulator_keeps_no_memory_per_job() -> None:
+    import tracemalloc
+
+    def retained(n: int) -> int:
+        r = Review(0.8, by_configuration=True)
+        tracemalloc.start()
+        for i in range(n):
+            j = {
+                "id": f"ext-{i:08d}",
+                "created_at": f"2025-12-{1 + i % 28:02d}T00:00:00Z",
+                "configuration_id": f"cfg-{i % 5}",
+                "extract_result": {},
+            }
+            leaves = [
+                leaf("total", f"{i}.00", (i % 97) / 100, page=1, citation=f"{i}.00"),
+                leaf("items.0.price", i, 0.95),
+                leaf("items.1.price", None, (i % 13) / 13),
+                leaf("vendor", f"vendor {i}"),
+            ]
+            r.add(j, leaves, ["total", "items.*.price", "items.*.name", "due_date"])
+        current = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert r.jobs == n and len(r.flagged()) == 100
+        return current
+
+    small, big = retained(500), retained(5_000)
+    assert big - small < 16 * 1024, (small, big)

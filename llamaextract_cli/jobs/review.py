@@ -99,29 +99,46 @@ def fitting_schema(declared: Sequence[str], seen: set[str]) -> list[str]:
 # -------------------------------------------------------------------- absent values
 
 
-def _present(path: Path, concrete: set[Path], inner: set[Path]) -> bool:
-    """The row holds `path`, a value above it (a null object) or a value under it."""
-    if path in concrete or path in inner:
-        return True
-    return any(path[:i] in concrete for i in range(1, len(path)))
+class RowShape:
+    """The paths one row of a result holds, to tell which expected values it lacks."""
 
+    __slots__ = ("_heads", "concrete", "inner")
 
-def _fits(pattern: Path, path: Path) -> bool:
-    return len(pattern) == len(path) and all(
-        p == q or (p == "*" and q.isdigit()) for p, q in zip(pattern, path, strict=True)
-    )
+    def __init__(self) -> None:
+        self.concrete: set[Path] = set()  # the leaves' paths, with indices
+        self.inner: set[Path] = set()  # every path above a leaf
+        self._heads: dict[Path, set[Path]] | None = None
 
+    def add(self, path: Path) -> None:
+        self.concrete.add(path)
+        self.inner.update(path[:i] for i in range(1, len(path)))
 
-def absent(pattern: str, concrete: set[Path], inner: set[Path]) -> int:
-    """How many values of the collapsed `pattern` a row lacks: once for a plain path;
-    for a path under arrays, once per array item the row has but without the value."""
-    parts = tuple(pattern.split("."))
-    if "*" not in parts:
-        return 0 if _present(parts, concrete, inner) else 1
-    k = len(parts) - 1 - parts[::-1].index("*")
-    head, tail = parts[: k + 1], parts[k + 1 :]
-    instances = {p[: k + 1] for p in concrete if len(p) > k and _fits(head, p[: k + 1])}
-    return sum(1 for i in instances if not _present(i + tail, concrete, inner))
+    def _present(self, path: Path) -> bool:
+        """The row holds `path`, a value above it (a null object) or a value under it."""
+        if path in self.concrete or path in self.inner:
+            return True
+        return any(path[:i] in self.concrete for i in range(1, len(path)))
+
+    def _instances(self, head: Path) -> set[Path]:
+        """The array items the row has under a collapsed head (`items.*`: items.0, ...)."""
+        if self._heads is None:
+            heads: dict[Path, set[Path]] = {}
+            for path in self.inner | self.concrete:
+                if path and path[-1].isdigit():
+                    key = tuple("*" if p.isdigit() else p for p in path)
+                    heads.setdefault(key, set()).add(path)
+            self._heads = heads
+        return self._heads.get(head, set())
+
+    def absent(self, pattern: str) -> int:
+        """How many values of the collapsed `pattern` the row lacks: once for a plain
+        path; under arrays, once per array item the row has but without the value."""
+        parts = tuple(pattern.split("."))
+        if "*" not in parts:
+            return 0 if self._present(parts) else 1
+        k = len(parts) - 1 - parts[::-1].index("*")
+        tail = parts[k + 1 :]
+        return sum(1 for i in self._instances(parts[: k + 1]) if not self._present(i + tail))
 
 
 # -------------------------------------------------------------------- the accumulator
@@ -328,16 +345,16 @@ class Review:
         config.jobs += 1
         self._config = config
         self._group = name if self.by_configuration else None
-        rows: dict[Any, tuple[set[Path], set[Path]]] = {}
+        rows: dict[Any, RowShape] = {}
         seen: set[str] = set()
         had_confidence = False
         for leaf in leaves:
             confidence = _number(leaf.confidence)
             had_confidence = had_confidence or confidence is not None
-            path = tuple(str(leaf.field).split("."))
-            concrete, inner = rows.setdefault(leaf.row, (set(), set()))
-            concrete.add(path)
-            inner.update(path[:i] for i in range(1, len(path)))
+            shape = rows.get(leaf.row)
+            if shape is None:
+                shape = rows[leaf.row] = RowShape()
+            shape.add(tuple(str(leaf.field).split(".")))
             field = collapse(leaf.field)
             seen.add(field)
             if not matches(field, self.wanted):
@@ -350,7 +367,7 @@ class Review:
             expected = fitting_schema(schema, seen)
         elif isinstance(job.get("extract_result"), Mapping):
             # an object without a single value: every field the schema declares is empty
-            rows, expected = {None: (set(), set())}, list(schema)
+            rows, expected = {None: RowShape()}, list(schema)
         else:
             return
         self._absent(rows, seen, expected)
@@ -399,16 +416,16 @@ class Review:
 
     def _absent(
         self,
-        rows: Mapping[Any, tuple[set[Path], set[Path]]],
+        rows: Mapping[Any, RowShape],
         seen: set[str],
         declared: Sequence[str],
     ) -> None:
         expected = dict.fromkeys(declared)
         expected.update(dict.fromkeys(sorted(seen)))
         wanted = [p for p in expected if matches(p, self.wanted)]
-        for concrete, inner in rows.values():
+        for shape in rows.values():
             for pattern in wanted:
-                missing = absent(pattern, concrete, inner)
+                missing = shape.absent(pattern)
                 if missing:
                     self._stats(pattern).empty += missing
 
