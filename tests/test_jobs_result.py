@@ -242,5 +242,12 @@ def test_the_job_id_from_stdin(lx: Any, app: SandboxApp) -> None:
     line = json.dumps({"id": job["id"], "status": "COMPLETED"}) + "\n"
     r = lx("jobs", "result", "-", stdin=line, state_setup=inject(app))
     assert (r.code, json.loads(r.stdout)) == (0, job["extract_result"])
-    r = lx("jobs", "result", "-", stdin=line + "ext-2\n", state_setup=inject(app))
-    assert (r.code, r.stderr) == (2, "lx: lx jobs result takes one job; stdin held 2 job IDs\n")
+    other = find(app, "COMPLETED", "per_table_row")
+    r = lx("jobs", "result", "-", stdin=line + other["id"] + "\n", state_setup=inject(app))
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert (r.code, r.stderr) == (0, "")
+    assert [(x["job_id"], x["row"]) for x in rows] == [(job["id"], None)] + [
+        (other["id"], i) for i in range(len(other["extract_result"]))
+    ]
+    r = lx("jobs", "result", "-", stdin="", state_setup=inject(app))
+    assert (r.code, r.stdout, r.stderr) == (0, "", "lx: no job IDs on stdin; nothing to do\n")

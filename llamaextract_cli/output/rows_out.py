@@ -1,0 +1,269 @@
+"""Write the rows of `jobs result A B...` and `jobs export` in any format.
+
+Rows come from `jobs.result_rows` (wide, or long with `--metadata`), job by job.
+
+- json/jsonl: every row as built (nested result fields, `citations` kept), streamed.
+- `--fields`: exactly those columns in that order, in every format, streamed.
+- `--metadata` in csv/tsv/table: the fixed long columns, streamed.
+- wide rows in csv/tsv/table need their header before the first row. When the jobs are
+  known to share one configuration (`shared_schema`, as with `export --config ID`) and
+  the first job's rows fit its `data_schema`, the header is the schema's leaf fields in
+  schema order and rows stream straight through (a later field outside the schema is
+  named on stderr: it cannot join a header already written). Otherwise rows are spooled
+  to an anonymous temporary file (`output.spool`) while the header is learnt: the
+  schema's fields when every job had the same schema (and target), then any field
+  outside it; else the union of the rows' fields in first-seen order. Nested objects are
+  dot-path columns; arrays are one JSON cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+from llamaextract_cli.jobs import result_rows as rr
+from llamaextract_cli.output.columns import Column
+
+FLUSH_ROWS = 200
+
+
+@dataclass(frozen=True)
+class RowsSpec:
+    metadata: bool = False  # long rows (one per leaf value)
+    with_input: bool = False  # rows carry `input` (export)
+    fields: Sequence[str] | None = None  # --fields
+    shared_schema: bool = False  # every job shares one configuration (export --config)
+
+
+def column(name: str, identity: Sequence[str]) -> Column:
+    getter = rr.cell_getter(name)
+    if name == "job_id" and name in identity:
+        return Column(name=name, getter=getter, header="JOB_ID", truncate=False)
+    if name == "row" and name in identity:
+        return Column(name=name, getter=getter, header="ROW", min_width=3)
+    if name == "input" and name in identity:
+        return Column(name=name, getter=getter, header="INPUT", min_width=12, flex=True, drop=1)
+    return Column(name=name, getter=getter, min_width=6, flex=True)
+
+
+def write_rows(
+    stream: IO[str],
+    jobs: Iterable[Mapping[str, Any]],
+    fmt: str,
+    spec: RowsSpec,
+    *,
+    color: bool = False,
+    warn: Callable[[str], None] = lambda _m: None,
+) -> int:
+    """Write every row of `jobs` to `stream` in `fmt`; returns the number of rows."""
+    from llamaextract_cli.output import make_renderer
+
+    identity = rr.identity(spec.with_input)
+
+    def rows_of(job: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        if spec.metadata:
+            return rr.long_rows(job, with_input=spec.with_input)
+        return rr.wide_rows(job, with_input=spec.with_input)
+
+    columns: list[Column] | None = None
+    if spec.fields:
+        columns = [column(f, identity) for f in spec.fields]
+    elif spec.metadata and fmt not in ("json", "jsonl"):
+        columns = [column(c, identity) for c in rr.long_columns(spec.with_input)]
+    if columns is not None or fmt in ("json", "jsonl"):
+        renderer = make_renderer(fmt, stream, columns=columns, color=color)
+        count = _pour((row for job in jobs for row in rows_of(job)), renderer)
+        renderer.close()
+        return count
+    return _Headed(stream, fmt, spec, identity, color, warn).run(jobs, rows_of)
+
+
+def _pour(rows: Iterable[Mapping[str, Any]], renderer: Any) -> int:
+    count = 0
+    try:
+        for row in rows:
+            renderer.write(row)
+            count += 1
+            if count % FLUSH_ROWS == 0:
+                renderer.flush()
+    except BaseException:
+        renderer.flush()  # what was written reaches the reader
+        raise
+    return count
+
+
+def _signature(job: Mapping[str, Any]) -> tuple[Any, Any]:
+    config = job.get("configuration")
+    if not isinstance(config, Mapping):
+        return None, None
+    return config.get("data_schema"), config.get("extraction_target")
+
+
+class _Headed:
+    """Wide rows in csv/tsv/table: decide the header, then write (see the module docstring)."""
+
+    def __init__(
+        self,
+        stream: IO[str],
+        fmt: str,
+        spec: RowsSpec,
+        identity: tuple[str, ...],
+        color: bool,
+        warn: Callable[[str], None],
+    ) -> None:
+        self.stream, self.fmt, self.spec, self.identity = stream, fmt, spec, identity
+        self.color, self.warn = color, warn
+
+    def renderer(self, names: Sequence[str]) -> Any:
+        from llamaextract_cli.output import make_renderer
+
+        cols = [column(n, self.identity) for n in names]
+        return make_renderer(self.fmt, self.stream, columns=cols, color=self.color)
+
+    def run(
+        self,
+        jobs: Iterable[Mapping[str, Any]],
+        rows_of: Callable[[Mapping[str, Any]], Iterator[dict[str, Any]]],
+    ) -> int:
+        it = iter(jobs)
+        for job in it:
+            first = list(rows_of(job))
+            if first:
+                break
+        else:  # no rows at all: the header alone
+            renderer = self.renderer(self.identity)
+            renderer.close()
+            return 0
+        schema_cols = self.schema_columns(job, first)
+        rest = (row for later in it for row in rows_of(later))
+        fits = schema_cols is not None and not self.uncovered(first, schema_cols)
+        if self.spec.shared_schema and fits and schema_cols is not None:
+            return self.stream_with(schema_cols, first, rest)
+        return self.spooled(job, first, schema_cols, it, rows_of)
+
+    # --- the schema's columns -------------------------------------------------------------
+
+    def schema_columns(
+        self, job: Mapping[str, Any], rows: list[dict[str, Any]]
+    ) -> list[str] | None:
+        """The first job's schema as columns of its rows (the whole schema, or for a row
+        result, the item schema of one of its arrays, whichever covers more of the rows);
+        None when there is no schema or it covers none of them."""
+        from llamaextract_cli.jobs import schema as sch
+
+        data_schema, _target = _signature(job)
+        if not isinstance(data_schema, Mapping):
+            return None
+        candidates = [sch.columns(data_schema)]
+        if isinstance(job.get("extract_result"), list):
+            candidates += [sch.columns(item) for _name, item in sch.array_items(data_schema)]
+        keys = [k for row in rows for k in rr.flat_keys(row) if k not in self.identity]
+        best, best_score = None, 0
+        for names in candidates:
+            cols = [self.rename(n) for n in names]
+            colset, prefixes = set(cols), rr.dot_prefixes(cols)
+            score = sum(rr.covered(k, False, colset, prefixes) for k in keys)
+            if score > best_score:
+                best, best_score = cols, score
+        return best
+
+    def rename(self, name: str) -> str:
+        head, dot, tail = name.partition(".")
+        return rr.renamed(head, self.identity) + dot + tail
+
+    def uncovered(self, rows: Iterable[Mapping[str, Any]], cols: list[str]) -> list[str]:
+        colset, prefixes = set(cols), rr.dot_prefixes(cols)
+        out: dict[str, None] = {}
+        for row in rows:
+            for key, empty in _flat_items(row):
+                if key not in self.identity and not rr.covered(key, empty, colset, prefixes):
+                    out.setdefault(key, None)
+        return list(out)
+
+    # --- the two ways to write -------------------------------------------------------------
+
+    def stream_with(
+        self, cols: list[str], first: list[dict[str, Any]], rest: Iterator[dict[str, Any]]
+    ) -> int:
+        renderer = self.renderer([*self.identity, *cols])
+        colset, prefixes = set(cols), rr.dot_prefixes(cols)
+        warned: set[str] = set()
+        checked: set[tuple[Any, ...]] = set()
+
+        def checked_rows() -> Iterator[dict[str, Any]]:
+            yield from first
+            for row in rest:
+                shape = tuple((k, type(v)) for k, v in row.items())
+                if shape not in checked:  # rows of one shape are checked once
+                    if len(checked) < 4096:
+                        checked.add(shape)
+                    for key, empty in _flat_items(row):
+                        if key in self.identity or key in warned:
+                            continue
+                        if not rr.covered(key, empty, colset, prefixes):
+                            warned.add(key)
+                            self.warn(
+                                f"lx: field {key!r} (job {row.get('job_id')}) is not in the "
+                                "configuration's data_schema, so it is not in this output; "
+                                "-o jsonl shows every field"
+                            )
+                yield row
+
+        count = _pour(checked_rows(), renderer)
+        renderer.close()
+        return count
+
+    def spooled(
+        self,
+        first_job: Mapping[str, Any],
+        first: list[dict[str, Any]],
+        schema_cols: list[str] | None,
+        jobs: Iterator[Mapping[str, Any]],
+        rows_of: Callable[[Mapping[str, Any]], Iterator[dict[str, Any]]],
+    ) -> int:
+        from llamaextract_cli.output.spool import RowSpool
+
+        union: dict[str, None] = {}
+        filled: set[str] = set()
+        signature = _signature(first_job)
+        shared = schema_cols is not None
+        with RowSpool() as spool:
+
+            def park(row: dict[str, Any]) -> None:
+                for key, empty in _flat_items(row):
+                    if key not in union:
+                        union[key] = None
+                    if not empty:
+                        filled.add(key)
+                spool.write(row)
+
+            for row in first:
+                park(row)
+            for job in jobs:
+                wrote = False
+                for row in rows_of(job):
+                    park(row)
+                    wrote = True
+                if shared and wrote and _signature(job) != signature:
+                    shared = False
+            fields = [k for k in union if k not in self.identity]
+            if shared and schema_cols is not None:
+                colset, prefixes = set(schema_cols), rr.dot_prefixes(schema_cols)
+                extra = [k for k in fields if not rr.covered(k, k not in filled, colset, prefixes)]
+                names = [*self.identity, *schema_cols, *extra]
+            else:
+                names = [*self.identity, *fields]
+            renderer = self.renderer(names)
+            count = _pour(spool.rows(), renderer)
+            renderer.close()
+        return count
+
+
+def _flat_items(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """(column, value is null or empty) for each flat column of a wide row."""
+    for key, value in row.items():
+        if type(value) is dict and value:
+            yield from _flat_items(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value is None or value == [] or value == {}
