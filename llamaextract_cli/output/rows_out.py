@@ -36,8 +36,17 @@ class RowsSpec:
     shared_schema: bool = False  # every job shares one configuration (export --config)
 
 
-def column(name: str, identity: Sequence[str]) -> Column:
+def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Column:
+    """The column `name` of rows; `objects=False` for a column with columns below it
+    (`vendor` beside `vendor.name`): an object there is shown by those, not repeated."""
     getter = rr.cell_getter(name)
+    if not objects:
+        whole = getter
+
+        def getter(row: Mapping[str, Any]) -> Any:
+            value = whole(row)
+            return None if isinstance(value, Mapping) and value else value
+
     if name == "job_id" and name in identity:
         return Column(name=name, getter=getter, header="JOB_ID", truncate=False)
     if name == "row" and name in identity:
@@ -118,7 +127,8 @@ class _Headed:
     def renderer(self, names: Sequence[str]) -> Any:
         from llamaextract_cli.output import make_renderer
 
-        cols = [column(n, self.identity) for n in names]
+        above = rr.dot_prefixes(list(names))
+        cols = [column(n, self.identity, objects=n not in above) for n in names]
         return make_renderer(self.fmt, self.stream, columns=cols, color=self.color)
 
     def run(
@@ -252,8 +262,9 @@ class _Headed:
                 colset, prefixes = set(schema_cols), rr.dot_prefixes(schema_cols)
                 extra = [k for k in fields if not rr.covered(k, k not in filled, colset, prefixes)]
                 names = [*self.identity, *schema_cols, *extra]
-            else:
-                names = [*self.identity, *fields]
+            else:  # a column above others that was never more than null or empty: left out
+                above = rr.dot_prefixes(fields)
+                names = [*self.identity, *(k for k in fields if k in filled or k not in above)]
             renderer = self.renderer(names)
             count = _pour(spool.rows(), renderer)
             renderer.close()
