@@ -334,7 +334,7 @@ def test_the_spool_is_closed_when_interrupted(spools: list[Any]) -> None:
     with pytest.raises(KeyboardInterrupt):
         write_rows(stream, jobs(), "csv", RowsSpec())
     [spool] = spools
-    assert spool._file.closed
+    assert spool.closed
     assert stream.getvalue() == ""  # no header was written for rows never shown
 
 

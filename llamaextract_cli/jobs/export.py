@@ -9,7 +9,7 @@ yielded. Nothing here writes to stdout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,22 @@ def needs_fetch(job: dict[str, Any], metadata: bool) -> bool:
     if job.get("extract_result") is None:
         return True
     return metadata and job.get("extract_metadata") is None
+
+
+def scope_params(filters: JobFilter) -> list[tuple[str, str]]:
+    """The query of a GET by ID that matches the listing: its expand and scope."""
+    scope = replace(
+        filters,
+        statuses=(),
+        since=None,
+        until=None,
+        configuration_id=None,
+        input_value=None,
+        input_type=None,
+        job_ids=(),
+        extra=(),
+    )
+    return scope.params()
 
 
 def export_jobs(
@@ -115,3 +131,36 @@ def _complete(
                 continue
             job = fresh
         yield job
+
+
+class ConfigurationLookup:
+    """A job's configuration for its csv header: the one it carries (expand=configuration),
+    else one GET with expand=configuration per configuration ID (cached), so a listing
+    need not carry every job's configuration. None when neither gives one (an inline
+    configuration not expanded, or the lookup failed: the header is then learnt from the
+    rows)."""
+
+    def __init__(self, state: Session, params: list[tuple[str, str]]) -> None:
+        self._state = state
+        self._params = [p for p in params if p[0] != "expand"] + [("expand", "configuration")]
+        self._cache: dict[str, Any] = {}
+
+    def __call__(self, job: Mapping[str, Any]) -> Any:
+        config = job.get("configuration")
+        if isinstance(config, Mapping):
+            return config
+        config_id, job_id = job.get("configuration_id"), job.get("id")
+        if not isinstance(config_id, str) or not isinstance(job_id, str):
+            return None
+        if config_id not in self._cache:
+            from llamaextract_cli.errors import AuthError, LxError
+
+            try:
+                fetched = self._state.client().get_job(job_id, self._params)
+            except AuthError:
+                raise
+            except LxError:
+                fetched = None
+            found = fetched.get("configuration") if isinstance(fetched, Mapping) else None
+            self._cache[config_id] = found if isinstance(found, Mapping) else None
+        return self._cache[config_id]

@@ -5,15 +5,17 @@ Rows come from `jobs.result_rows` (wide, or long with `--metadata`), job by job.
 - json/jsonl: every row as built (nested result fields, `citations` kept), streamed.
 - `--fields`: exactly those columns in that order, in every format, streamed.
 - `--metadata` in csv/tsv/table: the fixed long columns, streamed.
-- wide rows in csv/tsv/table need their header before the first row. When the jobs are
-  known to share one configuration (`shared_schema`, as with `export --config ID`) and
-  the first job's rows fit its `data_schema`, the header is the schema's leaf fields in
-  schema order and rows stream straight through (a later field outside the schema is
-  named on stderr: it cannot join a header already written). Otherwise rows are spooled
-  to an anonymous temporary file (`output.spool`) while the header is learnt: the
-  schema's fields when every job had the same schema (and target), then any field
-  outside it; else the union of the rows' fields in first-seen order. Nested objects are
-  dot-path columns; arrays are one JSON cell.
+- wide rows in csv/tsv/table need their header before the first row. The schema comes
+  from `schema_of(job)` (the job's configuration: embedded, or looked up once per
+  configuration ID by the caller). When the jobs are known to share one configuration
+  (`shared_schema`, as with `export --config ID`) and the first job's rows fit its
+  `data_schema`, the header is the schema's leaf fields in schema order and rows stream
+  straight through (a later field outside the schema is named on stderr: it cannot join
+  a header already written). Otherwise rows are spooled to an anonymous temporary file
+  (`output.spool`) while the header is learnt: the schema's fields when every job had
+  the same configuration (one configuration ID, or embedded configurations with equal
+  schemas and targets), then any field outside it; else the union of the rows' fields
+  in first-seen order. Nested objects are dot-path columns; arrays are one JSON cell.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from llamaextract_cli.jobs import result_rows as rr
 from llamaextract_cli.output.columns import Column
 
 FLUSH_ROWS = 200
+
+SchemaOf = Callable[[Mapping[str, Any]], Any]  # a job -> its configuration (or None)
+RowsOf = Callable[[Mapping[str, Any]], Iterator[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,12 @@ def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Colum
     return Column(name=name, getter=getter, min_width=6, flex=True)
 
 
+def embedded_configuration(job: Mapping[str, Any]) -> Any:
+    """The configuration a job carries (with expand=configuration), else None."""
+    config = job.get("configuration")
+    return config if isinstance(config, Mapping) else None
+
+
 def write_rows(
     stream: IO[str],
     jobs: Iterable[Mapping[str, Any]],
@@ -64,6 +75,7 @@ def write_rows(
     *,
     color: bool = False,
     warn: Callable[[str], None] = lambda _m: None,
+    schema_of: SchemaOf = embedded_configuration,
 ) -> int:
     """Write every row of `jobs` to `stream` in `fmt`; returns the number of rows."""
     from llamaextract_cli.output import make_renderer
@@ -75,17 +87,31 @@ def write_rows(
             return rr.long_rows(job, with_input=spec.with_input)
         return rr.wide_rows(job, with_input=spec.with_input)
 
-    columns: list[Column] | None = None
+    rows = (row for job in jobs for row in rows_of(job))
     if spec.fields:
         columns = [column(f, identity) for f in spec.fields]
-    elif spec.metadata and fmt not in ("json", "jsonl"):
-        columns = [column(c, identity) for c in rr.long_columns(spec.with_input)]
-    if columns is not None or fmt in ("json", "jsonl"):
         renderer = make_renderer(fmt, stream, columns=columns, color=color)
-        count = _pour((row for job in jobs for row in rows_of(job)), renderer)
-        renderer.close()
-        return count
-    return _Headed(stream, fmt, spec, identity, color, warn).run(jobs, rows_of)
+    elif fmt in ("json", "jsonl"):
+        renderer = make_renderer(fmt, stream, color=color)
+    elif spec.metadata:
+        renderer = _renderer(stream, fmt, rr.long_columns(spec.with_input), identity, color)
+    else:
+        return _Headed(stream, fmt, spec, identity, color, warn, schema_of).run(jobs, rows_of)
+    count = _pour(rows, renderer)
+    renderer.close()
+    return count
+
+
+def _renderer(
+    stream: IO[str], fmt: str, names: Sequence[str], identity: Sequence[str], color: bool
+) -> Any:
+    if fmt in ("csv", "tsv"):
+        return CellWriter(stream, fmt, names)
+    from llamaextract_cli.output import make_renderer
+
+    above = rr.dot_prefixes(list(names))
+    cols = [column(n, identity, objects=n not in above) for n in names]
+    return make_renderer(fmt, stream, columns=cols, color=color)
 
 
 def _pour(rows: Iterable[Mapping[str, Any]], renderer: Any) -> int:
@@ -102,11 +128,52 @@ def _pour(rows: Iterable[Mapping[str, Any]], renderer: Any) -> int:
     return count
 
 
-def _signature(job: Mapping[str, Any]) -> tuple[Any, Any]:
-    config = job.get("configuration")
-    if not isinstance(config, Mapping):
-        return None, None
-    return config.get("data_schema"), config.get("extraction_target")
+class CellWriter:
+    """csv/tsv of rows under a header of flat column names, by the cells a row has.
+
+    A row's keys are walked, descending into objects whose name is not a column (or is a
+    column with columns below it); every other value fills the cell of its name, so a row
+    costs what it holds, not what the header holds (a wide header of several schemas is
+    mostly empty cells). Cells follow `output.delimited` (flattening, quoting, escaping).
+    """
+
+    def __init__(self, stream: IO[str], fmt: str, names: Sequence[str]) -> None:
+        from llamaextract_cli.output import delimited
+
+        self._stream = stream
+        self._flatten = delimited.flatten
+        csv = fmt == "csv"
+        self._escape = delimited.csv_cell if csv else delimited.tsv_escape
+        self._sep = "," if csv else "\t"
+        self._index = {name: i for i, name in enumerate(names)}
+        self._above = rr.dot_prefixes(list(names))
+        self._width = len(names)
+        self._closed = False
+        stream.write((delimited.csv_row if csv else delimited.tsv_row)(list(names)))
+
+    def _fill(self, node: Mapping[str, Any], prefix: str, cells: list[str]) -> None:
+        index, above = self._index, self._above
+        for key, value in node.items():
+            name = prefix + key if prefix else key
+            if type(value) is dict and value and (name in above or name not in index):
+                self._fill(value, name + ".", cells)
+                continue
+            i = index.get(name)
+            if i is not None and value is not None:
+                cells[i] = self._escape(self._flatten(value))
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        cells = [""] * self._width
+        self._fill(row, "", cells)
+        self._stream.write(self._sep.join(cells) + "\n")
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._stream.flush()
 
 
 class _Headed:
@@ -120,22 +187,15 @@ class _Headed:
         identity: tuple[str, ...],
         color: bool,
         warn: Callable[[str], None],
+        schema_of: SchemaOf,
     ) -> None:
         self.stream, self.fmt, self.spec, self.identity = stream, fmt, spec, identity
-        self.color, self.warn = color, warn
+        self.color, self.warn, self.schema_of = color, warn, schema_of
 
     def renderer(self, names: Sequence[str]) -> Any:
-        from llamaextract_cli.output import make_renderer
+        return _renderer(self.stream, self.fmt, names, self.identity, self.color)
 
-        above = rr.dot_prefixes(list(names))
-        cols = [column(n, self.identity, objects=n not in above) for n in names]
-        return make_renderer(self.fmt, self.stream, columns=cols, color=self.color)
-
-    def run(
-        self,
-        jobs: Iterable[Mapping[str, Any]],
-        rows_of: Callable[[Mapping[str, Any]], Iterator[dict[str, Any]]],
-    ) -> int:
+    def run(self, jobs: Iterable[Mapping[str, Any]], rows_of: RowsOf) -> int:
         it = iter(jobs)
         for job in it:
             first = list(rows_of(job))
@@ -145,35 +205,34 @@ class _Headed:
             renderer = self.renderer(self.identity)
             renderer.close()
             return 0
-        schema_cols = self.schema_columns(job, first)
-        rest = (row for later in it for row in rows_of(later))
-        fits = schema_cols is not None and not self.uncovered(first, schema_cols)
-        if self.spec.shared_schema and fits and schema_cols is not None:
-            return self.stream_with(schema_cols, first, rest)
-        return self.spooled(job, first, schema_cols, it, rows_of)
+        if self.spec.shared_schema:
+            cols = self.schema_columns(job, _flat_counts(first))
+            if cols is not None and not self.uncovered(first, cols):
+                rest = (row for later in it for row in rows_of(later))
+                return self.stream_with(cols, first, rest)
+        return self.spooled(job, first, it, rows_of)
 
     # --- the schema's columns -------------------------------------------------------------
 
-    def schema_columns(
-        self, job: Mapping[str, Any], rows: list[dict[str, Any]]
-    ) -> list[str] | None:
-        """The first job's schema as columns of its rows (the whole schema, or for a row
-        result, the item schema of one of its arrays, whichever covers more of the rows);
-        None when there is no schema or it covers none of them."""
+    def schema_columns(self, job: Mapping[str, Any], keys: Mapping[str, Any]) -> list[str] | None:
+        """The job's schema as columns of rows with these flat `keys`: the whole schema,
+        or for an array result the item schema of one of its arrays, whichever covers more
+        of the keys; None when there is no schema or it covers none of them."""
         from llamaextract_cli.jobs import schema as sch
 
-        data_schema, _target = _signature(job)
+        config = self.schema_of(job)
+        data_schema = config.get("data_schema") if isinstance(config, Mapping) else None
         if not isinstance(data_schema, Mapping):
             return None
         candidates = [sch.columns(data_schema)]
         if isinstance(job.get("extract_result"), list):
             candidates += [sch.columns(item) for _name, item in sch.array_items(data_schema)]
-        keys = [k for row in rows for k in rr.flat_keys(row) if k not in self.identity]
+        names = [k for k in keys if k not in self.identity]
         best, best_score = None, 0
-        for names in candidates:
-            cols = [self.rename(n) for n in names]
+        for candidate in candidates:
+            cols = [self.rename(n) for n in candidate]
             colset, prefixes = set(cols), rr.dot_prefixes(cols)
-            score = sum(rr.covered(k, False, colset, prefixes) for k in keys)
+            score = sum(rr.covered(k, False, colset, prefixes) for k in names)
             if score > best_score:
                 best, best_score = cols, score
         return best
@@ -228,23 +287,21 @@ class _Headed:
         self,
         first_job: Mapping[str, Any],
         first: list[dict[str, Any]],
-        schema_cols: list[str] | None,
         jobs: Iterator[Mapping[str, Any]],
-        rows_of: Callable[[Mapping[str, Any]], Iterator[dict[str, Any]]],
+        rows_of: RowsOf,
     ) -> int:
         from llamaextract_cli.output.spool import RowSpool
 
         union: dict[str, None] = {}
         filled: set[str] = set()
-        signature = _signature(first_job)
-        shared = schema_cols is not None
+        sameness = _Sameness(first_job)
         with RowSpool() as spool:
 
             def park(row: dict[str, Any]) -> None:
                 for key, empty in _flat_items(row):
                     if key not in union:
                         union[key] = None
-                    if not empty:
+                    if not empty and key not in filled:
                         filled.add(key)
                 spool.write(row)
 
@@ -255,13 +312,14 @@ class _Headed:
                 for row in rows_of(job):
                     park(row)
                     wrote = True
-                if shared and wrote and _signature(job) != signature:
-                    shared = False
+                if wrote:
+                    sameness.add(job)
             fields = [k for k in union if k not in self.identity]
-            if shared and schema_cols is not None:
-                colset, prefixes = set(schema_cols), rr.dot_prefixes(schema_cols)
+            cols = self.schema_columns(first_job, union) if sameness.shared else None
+            if cols is not None:
+                colset, prefixes = set(cols), rr.dot_prefixes(cols)
                 extra = [k for k in fields if not rr.covered(k, k not in filled, colset, prefixes)]
-                names = [*self.identity, *schema_cols, *extra]
+                names = [*self.identity, *cols, *extra]
             else:  # a column above others that was never more than null or empty: left out
                 above = rr.dot_prefixes(fields)
                 names = [*self.identity, *(k for k in fields if k in filled or k not in above)]
@@ -269,6 +327,37 @@ class _Headed:
             count = _pour(spool.rows(), renderer)
             renderer.close()
         return count
+
+
+class _Sameness:
+    """Whether every job seen has the first one's configuration: the same configuration ID,
+    or (jobs without one) an embedded configuration of equal schema and target."""
+
+    def __init__(self, job: Mapping[str, Any]) -> None:
+        self.config_id = job.get("configuration_id")
+        self.signature = self.of(job) if self.config_id is None else None
+        self.shared = self.config_id is not None or self.signature is not None
+
+    @staticmethod
+    def of(job: Mapping[str, Any]) -> tuple[Any, Any] | None:
+        config = embedded_configuration(job)
+        if config is None:
+            return None
+        return config.get("data_schema"), config.get("extraction_target")
+
+    def add(self, job: Mapping[str, Any]) -> None:
+        if not self.shared:
+            return
+        same_id = job.get("configuration_id") == self.config_id
+        self.shared = same_id and (self.config_id is not None or self.of(job) == self.signature)
+
+
+def _flat_counts(rows: Iterable[Mapping[str, Any]]) -> dict[str, None]:
+    keys: dict[str, None] = {}
+    for row in rows:
+        for key, _empty in _flat_items(row):
+            keys.setdefault(key, None)
+    return keys
 
 
 def _flat_items(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, bool]]:

@@ -3,7 +3,8 @@
 A `RowSpool` writes each row as one JSON line to an anonymous temporary file
 (`tempfile.TemporaryFile`: on POSIX it has no name from the start, so the file is gone
 when the process ends however it ends, Ctrl-C and kill included; elsewhere it is removed
-when closed). `rows()` reads them back in the order written.
+when closed). `rows()` reads them back in the order written. The file is binary and
+rows are encoded with orjson when it is installed (no text layer in between).
 """
 
 from __future__ import annotations
@@ -16,22 +17,30 @@ from llamaextract_cli.errors import LxError
 from llamaextract_cli.output.encode import dumps
 
 
-def _loads() -> Callable[[str], Any]:
+def _codec() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
     try:
         import orjson
-
-        return orjson.loads
     except ImportError:  # pragma: no cover - orjson is installed where we test
         import json
 
-        return json.loads
+        return (lambda row: dumps(row).encode()), json.loads
+    fast = orjson.dumps
+    refused = (TypeError, orjson.JSONEncodeError)
+
+    def encode(row: Any) -> bytes:
+        try:
+            return fast(row)
+        except refused:  # integers beyond 64 bits and the like: the standard library
+            return dumps(row).encode()
+
+    return encode, orjson.loads
 
 
 class RowSpool:
     def __init__(self, directory: str | None = None) -> None:
         try:
-            self._file: IO[str] = tempfile.TemporaryFile(  # noqa: SIM115 (closed by close())
-                mode="w+", encoding="utf-8", newline="\n", prefix="lx-export-", dir=directory
+            self._file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 (closed by close())
+                mode="w+b", prefix="lx-export-", dir=directory
             )
         except OSError as e:
             raise LxError(
@@ -39,11 +48,12 @@ class RowSpool:
                 f"{e.strerror or e}",
                 hint="set TMPDIR to a writable directory, or use -o jsonl",
             ) from None
+        self._encode, self._decode = _codec()
         self.count = 0
 
     def write(self, row: Mapping[str, Any]) -> None:
         try:
-            self._file.write(dumps(row) + "\n")
+            self._file.write(self._encode(row) + b"\n")
         except OSError as e:  # a full disk
             raise LxError(
                 f"cannot write the temporary file that holds rows until the header is known: "
@@ -54,11 +64,15 @@ class RowSpool:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """The rows written, in order (once)."""
-        loads = _loads()
+        decode = self._decode
         self._file.flush()
         self._file.seek(0)
         for line in self._file:
-            yield loads(line)
+            yield decode(line)
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
 
     def close(self) -> None:
         self._file.close()

@@ -94,7 +94,12 @@ def export_cmd(
     filters: JobFilter,
 ) -> None:
     from llamaextract_cli.api.pager import Listing
-    from llamaextract_cli.jobs.export import ExportStats, export_jobs
+    from llamaextract_cli.jobs.export import (
+        ConfigurationLookup,
+        ExportStats,
+        export_jobs,
+        scope_params,
+    )
     from llamaextract_cli.output.rows import parse_row_fields
     from llamaextract_cli.output.rows_out import RowsSpec, write_rows
 
@@ -107,8 +112,6 @@ def export_cmd(
     expand = list(filters.expand)
     if metadata:
         expand.append("extract_metadata")
-    elif fmt in ("csv", "tsv", "table") and not field_list:
-        expand.append("configuration")  # the data_schema gives the header
     filters = replace(
         state.scoped(filters),
         statuses=filters.statuses or ("COMPLETED",),
@@ -134,7 +137,15 @@ def export_cmd(
         shared_schema=filters.configuration_id is not None,
     )
     try:
-        write_rows(env.stdout, jobs, fmt, spec, color=state.stdout_color, warn=env.warn)
+        write_rows(
+            env.stdout,
+            jobs,
+            fmt,
+            spec,
+            color=state.stdout_color,
+            warn=env.warn,
+            schema_of=ConfigurationLookup(state, scope_params(filters)),
+        )
     finally:
         jobs.close()
     _report(state, stats, info)
