@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from llamaextract_cli.jobs.schema import columns, leaf_paths
+from llamaextract_cli.jobs.schema import array_items, columns, leaf_paths
 
 INVOICE = {
     "type": "object",
@@ -121,3 +121,25 @@ json_values = st.recursive(
 def test_never_crashes(schema: Any) -> None:
     assert isinstance(columns(schema), list)
     assert isinstance(leaf_paths(schema), list)
+
+
+def test_array_items() -> None:
+    [(name, item)] = array_items(INVOICE)
+    assert name == "line_items"
+    assert columns(item) == ["description", "amount"]
+    assert array_items("x") == [] and array_items({"properties": {"t": {"type": "array"}}}) == []
+    referenced = {
+        "properties": {"rows": {"type": "array", "items": {"$ref": "#/$defs/R"}}},
+        "$defs": {
+            "R": {"properties": {"a": {"$ref": "#/$defs/A"}}},
+            "A": {"properties": {"b": {}}},
+        },
+    }
+    [(_, row)] = array_items(referenced)
+    assert columns(row) == ["a.b"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(schema=json_values)
+def test_array_items_never_crash(schema: Any) -> None:
+    assert isinstance(array_items(schema), list)

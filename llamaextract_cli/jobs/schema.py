@@ -116,3 +116,25 @@ def _items(node: Mapping[str, Any], root: Any, seen: tuple[str, ...]) -> Any:
             if found is not None:
                 return found
     return None
+
+
+def array_items(schema: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The top-level array fields of an object schema whose items are objects, with those
+    item schemas (`[("line_items", {...})]`): what a per_table_row row may follow. Each
+    item schema carries the root's `$defs` / `definitions`, so its `$ref`s still resolve."""
+    node, seen = _resolve(schema, schema, ())
+    if not isinstance(node, Mapping):
+        return []
+    out: list[tuple[str, dict[str, Any]]] = []
+    for name, sub in _properties(node, schema, seen).items():
+        sub, sub_seen = _resolve(sub, schema, seen)
+        if not isinstance(sub, Mapping):
+            continue
+        items = _resolve(_items(sub, schema, sub_seen), schema, sub_seen)[0]
+        if isinstance(items, Mapping) and _properties(items, schema, sub_seen):
+            item = dict(items)
+            for key in ("$defs", "definitions"):
+                if isinstance(schema, Mapping) and key in schema and key not in item:
+                    item[key] = schema[key]
+            out.append((str(name), item))
+    return out

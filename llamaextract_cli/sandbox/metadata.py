@@ -135,9 +135,13 @@ class _Builder:
             * (3.0 if poor else 1.0)
         )
         self.field_risk = FIELD_RISK[cfg.kind]
+        self.risks: dict[str, float] = {}
         # OCR quality of the document's pages; a fast parse has a longer tail
         spread = 0.10 if parse_tier == "fast" else 0.05
-        self.page_q = 0.999 - spread * rng.random() ** 3 - (0.15 * rng.random() if poor else 0.0)
+        # (in thousandths)
+        self.page_q = (
+            999 - int(1000 * spread * rng.random() ** 3) - (int(150 * rng.random()) if poor else 0)
+        )
         if cfg.kind == "receipt":  # a phone photo, in pixels
             self.width, self.height = 1080.0, rng.choice((1440.0, 1920.0, 2340.0))
             self.per_line = 32
@@ -151,6 +155,7 @@ class _Builder:
         self.lines: dict[int, int] = {}
         self.last = pages[0]  # where a name is repeated (footer, signatures): a doc's last page
         self.dims = {"width": self.width, "height": self.height}
+        self.box_h = int(self.line_h * 8 + 0.5) / 10
 
     # ------------------------------------------------------------------ structure
     def document(self, doc: dict[str, Any], pages: list[int]) -> dict[str, Any]:
@@ -191,15 +196,18 @@ class _Builder:
             e[self.cite_key] = [] if value is None else self.citations(value, key, page)
         conf = 1.0
         if self.conf:
-            risk = min(MAX_RISK, self.risk * self.field_risk.get(key, 1.0))
+            risk = self.risks.get(key)
+            if risk is None:
+                risk = self.risks[key] = min(MAX_RISK, self.risk * self.field_risk.get(key, 1.0))
+            # in thousandths: n / 1000 is the float that prints as 0.nnn
             if rng.random() < risk:  # the low tail
-                ext = round(0.3 + 0.58 * rng.random() ** 0.7, 3)
+                ext = (300 + int(580 * rng.random() ** 0.7)) / 1000
             else:
                 r = rng.random()
-                ext = round(0.999 - 0.089 * r * r, 3)
+                ext = (999 - int(89 * r * r)) / 1000
             conf = ext
             if self.keys == 3 and self.parsed and value is not None:
-                parse = round(max(0.0, self.page_q - 0.02 * rng.random()), 3)
+                parse = max(0, self.page_q - int(20 * rng.random())) / 1000
                 conf = min(ext, parse)
                 e["confidence"] = conf
                 e["extraction_confidence"] = ext
@@ -261,11 +269,13 @@ class _Builder:
 
     def _box(self, x: float, line: int, w: float) -> dict[str, float]:
         y = self.margin + (line % self.max_lines) * self.line_h
+        w = min(w, self.width - self.margin - x)
+        # to a tenth, down: a box never grows past the page
         return {
-            "x": round(x, 1),
-            "y": round(y, 1),
-            "w": round(min(w, self.width - x), 1),
-            "h": round(self.line_h * 0.8, 1),
+            "x": int(x * 10) / 10,
+            "y": int(y * 10) / 10,
+            "w": int(w * 10) / 10,
+            "h": self.box_h,
         }
 
     def text(self, value: Any, key: str) -> str:
