@@ -650,7 +650,7 @@ def test_by_configuration_in_a_terminal_names_each(run: Callable[..., Any], widt
     scored = {f["configuration"] for f in got["fields"] if f["with_confidence"]}
     for name in scored:  # the name whole, its figures after it or on the next line
         pattern = (
-            rf"^  {re.escape(name)}( · [^\n]+)?(   |\n    )[\d,]+ jobs · [\d,]+ of [\d,]+ scored"
+            rf"^  {re.escape(name)}( · [^\n]+)?(   |\n    )[\d,]+ jobs? · [\d,]+ of [\d,]+ scored"
         )
         assert re.search(pattern, r.stdout, re.M), name
     assert all(len(line) <= width for line in r.stdout.splitlines())
@@ -683,3 +683,16 @@ def test_the_accumulator_keeps_no_memory_per_job() -> None:
 
     small, big = retained(500), retained(5_000)
     assert big - small < 16 * 1024, (small, big)
+
+
+def test_over_http_the_same_as_in_process(lx: Callable[..., Any], run: Callable[..., Any]) -> None:
+    from llamaextract_cli.sandbox.server import SandboxServer
+
+    app = SandboxApp(jobs=600, seed=11, now=NOW, clock=FakeClock(NOW_S), api_key="llx-review")
+    with SandboxServer(app) as server:
+        r = lx(
+            "--base-url", server.url, "jobs", "review", *WINDOW, "--by", "configuration",
+            "--fail-if-any", "-o", "json", env={"LLAMA_CLOUD_API_KEY": "llx-review"},
+        )  # fmt: skip
+    assert r.code == 1 and "below 0.8" in r.stderr
+    assert json.loads(r.stdout) == review_json(run, *WINDOW, "--by", "configuration")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from llamaextract_cli.output.confidence_view import LOW_MARK, conf_style, one_line
+from llamaextract_cli.output.confidence_view import LOW_MARK, VALUE_CHARS, conf_style, one_line
 from llamaextract_cli.output.triage_view import window_text
 
 if TYPE_CHECKING:
@@ -110,8 +110,9 @@ def field_lines(rows: Sequence[Mapping[str, Any]], threshold: float, width: int)
 
 
 def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int) -> list[Text]:
-    """Two lines a value: confidence, mark, field, page and job ID (never cut: when the
-    line has no room for it, it opens the second line), then the value and cited text."""
+    """Two lines a value: confidence, mark, field, page and job ID, then the value and
+    the cited text. The ID is never cut: without room beside the field, it takes a line
+    of its own between the two."""
     from rich.text import Text
 
     lines: list[Text] = []
@@ -136,24 +137,27 @@ def worst_lines(worst: Sequence[Mapping[str, Any]], threshold: float, width: int
         label.truncate(field_w, overflow="ellipsis", pad=True)
         line.append_text(label)
         line.append("  " + page.ljust(page_w))
-        detail = Text(" " * lead)
-        if id_below:
-            detail.append(str(w["job_id"]), style="cyan")
-            detail.append("  ")
+        if id_below:  # the ID on a line of its own, whole
+            lines.append(line)
+            line = Text(" " * lead)
+            line.append(str(w["job_id"]), style="cyan")
         else:
             line.append("  " + str(w["job_id"]), style="cyan")
         lines.append(line)
-        detail.append("value ", style="bright_black")
-        detail.append(one_line(w.get("value")))
+        detail = Text(" " * lead)
         cited = w.get("citation")
-        if cited not in (None, ""):
+        has_cited = cited not in (None, "")
+        # a value and its citation share the line: each gets half of it when both are long
+        share = max((width - lead - 20) // 2, 12) if has_cited else width
+        detail.append("value ", style="bright_black")
+        detail.append(one_line(w.get("value"), min(share, VALUE_CHARS)))
+        if has_cited:
             detail.append("  ·  cited ", style="bright_black")
-            detail.append("“" + one_line(cited) + "”")
+            detail.append("“" + one_line(cited, min(share, VALUE_CHARS)) + "”")
         reasoning = w.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             detail.append("  ·  " + one_line(reasoning), style="bright_black")
-        if not id_below:
-            detail.truncate(width, overflow="ellipsis")
+        detail.truncate(width, overflow="ellipsis")
         lines.append(detail)
     return lines
 
@@ -168,7 +172,8 @@ def group_header(name: str, tally: Mapping[str, Any], threshold: float, width: i
     if tally.get("label"):
         line.append(" · " + str(tally["label"]), style="bold")
     scored, below = tally.get("scored", 0), tally.get("below", 0)
-    figures = Text(f"{_n(tally.get('jobs', 0))} jobs · ")
+    jobs = tally.get("jobs", 0)
+    figures = Text(f"{_n(jobs)} job{'' if jobs == 1 else 's'} · ")
     figures.append(f"{_n(below)}", style="bold red" if below else "")
     share = below / scored if scored else None
     figures.append(f" of {_n(scored)} scored values below {threshold:g} ({_pct(share)})")
