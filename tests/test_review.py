@@ -562,19 +562,23 @@ def test_seed_shape_and_list_items_without_a_result(lx: Callable[..., Any]) -> N
             }
         },
     }
+    without_metadata = {k: v for k, v in full.items() if k != "extract_metadata"}
     listed = [
         {"id": "ext-b", "status": "COMPLETED", "created_at": "2025-12-30T00:00:00Z"},
         {"id": "ext-r", "status": "RUNNING", "created_at": "2025-12-30T00:00:00Z"},
+        {**without_metadata, "id": "ext-c", "created_at": "2025-12-29T00:00:00Z"},
     ]
-    setup, seen = scripted(listed, {"ext-b": full})
+    setup, seen = scripted(listed, {"ext-b": full, "ext-c": {**full, "id": "ext-c"}})
     r = lx("jobs", "review", *WINDOW, "-o", "json", state_setup=setup)
     assert r.code == 0, r.stderr
     got = json.loads(r.stdout)
-    assert (got["jobs"], got["jobs_with_confidence"]) == (1, 1)
+    assert (got["jobs"], got["jobs_with_confidence"]) == (2, 2)
     rows = {f["field"]: f for f in got["fields"]}
-    assert rows["total"]["below"] == 1 and rows["total"]["min_confidence"] == 0.4
-    assert rows["items.*.qty"]["with_confidence"] == 1 and rows["items.*.qty"]["empty"] == 1
-    assert got["flagged"] == [
+    assert rows["total"]["below"] == 2 and rows["total"]["min_confidence"] == 0.4
+    assert rows["total"]["worst_job_id"] == "ext-b"
+    assert rows["items.*.qty"]["with_confidence"] == 2 and rows["items.*.qty"]["empty"] == 2
+    assert got["flagged"][1]["job_id"] == "ext-c"
+    assert got["flagged"][:1] == [
         {
             "job_id": "ext-b",
             "row": None,
@@ -585,12 +589,13 @@ def test_seed_shape_and_list_items_without_a_result(lx: Callable[..., Any]) -> N
             "citation": "5",
         }
     ]
-    listing, fetched = seen
+    listing, *fetched = seen
     assert ("status", "COMPLETED") in listing.url.params.multi_items()
     expands = listing.url.params.get_list("expand")
     assert set(expands) == {"configuration", "extract_metadata"}
-    assert fetched.url.path.endswith("/ext-b")
-    assert set(fetched.url.params.get_list("expand")) == {"configuration", "extract_metadata"}
+    assert [f.url.path.rsplit("/", 1)[1] for f in fetched] == ["ext-b", "ext-c"]
+    for f in fetched:
+        assert set(f.url.params.get_list("expand")) == {"configuration", "extract_metadata"}
 
 
 def test_no_confidence_anywhere_says_how_to_turn_it_on(lx: Callable[..., Any]) -> None:

@@ -27,7 +27,8 @@ Reads every COMPLETED job the filters of `jobs list` match (without --since,
 --until or --id: the last 7 days) with its extract_metadata and configuration,
 and aggregates each field path, array indices collapsed to `*`
 (`line_items.*.amount`); with --by configuration, each configuration's fields
-apart. Memory does not grow with the number of jobs.
+apart. A job listed without its result or metadata is fetched by ID. Memory does
+not grow with the number of jobs.
 
 Per field: values (leaf values, nulls included), with_confidence,
 mean_confidence, min_confidence, below (confidence < --below), share_below
@@ -54,7 +55,7 @@ Examples:
   lx jobs review                                   # last 7 days, in a terminal
   lx jobs review --by configuration                # which fields of which config
   lx jobs review -c cfg-123 --since 24h --below 0.9
-  lx jobs review --field total --field line_items.*.amount
+  lx jobs review --field total --field 'line_items.*.amount'
   lx jobs review -o json | jq '.fields[] | select(.share_below > 0.05) | .field'
   lx jobs review -o json | jq -r '.flagged[].job_id' | sort -u | lx jobs get -
   lx jobs review --since 1h --fail-if-any -o json > review.json   # CI gate
@@ -83,9 +84,11 @@ def _fields(values: list[str] | None) -> tuple[str, ...]:
 def with_results(
     client: ApiClient, jobs: Iterable[dict[str, Any]], params: list[tuple[str, str]]
 ) -> Iterator[dict[str, Any]]:
-    """Each job; one listed without `extract_result` is fetched by ID (with `params`)."""
+    """Each job; one listed without `extract_result` or `extract_metadata` (a server
+    that leaves them out of lists) is fetched by ID, with `params`."""
     for job in jobs:
-        if "extract_result" not in job and isinstance(job.get("id"), str):
+        partial = "extract_result" not in job or "extract_metadata" not in job
+        if partial and isinstance(job.get("id"), str):
             job = client.get_job(job["id"], params)
         yield job
 
