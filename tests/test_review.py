@@ -521,6 +521,17 @@ def test_terminal_view_fits_and_never_cuts_an_id(run: Callable[..., Any], width:
     assert "cited “" in r.stdout
 
 
+@pytest.mark.parametrize("width", [60, 80, 160])
+def test_terminal_view_of_one_short_field_fits(run: Callable[..., Any], width: int) -> None:
+    env = {"COLUMNS": str(width), "NO_COLOR": "1"}
+    r = run("jobs", "review", *WINDOW, "--field", "tax", tty=True, env=env)
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert all(len(line) <= width for line in lines)
+    header = next(line for line in lines if line.lstrip().startswith("FIELD"))
+    assert header.endswith("EMPTY")
+
+
 def test_terminal_view_in_colour_keeps_the_marks(run: Callable[..., Any]) -> None:
     r = run("jobs", "review", *WINDOW, tty=True, env={"COLUMNS": "100"})
     assert ANSI.search(r.stdout) and "▼" in ANSI.sub("", r.stdout)

@@ -76,8 +76,8 @@ def field_lines(rows: Sequence[Mapping[str, Any]], threshold: float, width: int)
     names = [str(r["field"]) for r in rows]
     field_w = max([len("FIELD"), *map(len, names)])
     room = width - 2 - fixed - 2  # indent, the fixed columns, the bar's gap
-    bar_w = min(MAX_BAR, max(room - field_w, 8))
-    field_w = max(min(field_w, room - bar_w), 8)
+    field_w = min(field_w, max(room - 8, 8))  # names cut only to leave the bar 8 cells
+    bar_w = max(min(MAX_BAR, room - field_w), 1)
     header = Text("  " + "FIELD".ljust(field_w), style="bold")
     for h, w in zip(_HEADERS, widths, strict=True):
         header.append("  " + h.rjust(w), style="bold")
