@@ -144,6 +144,8 @@ class CellWriter:
         self._flatten = delimited.flatten
         csv = fmt == "csv"
         self._escape = delimited.csv_cell if csv else delimited.tsv_escape
+        # the characters that make a cell need `_escape` (most cells have none)
+        self._special = frozenset(',"\r\n' if csv else "\\\t\n\r")
         self._sep = "," if csv else "\t"
         self._index = {name: i for i, name in enumerate(names)}
         self._above = rr.dot_prefixes(list(names))
@@ -151,20 +153,37 @@ class CellWriter:
         self._closed = False
         stream.write((delimited.csv_row if csv else delimited.tsv_row)(list(names)))
 
+    def _cell(self, value: Any) -> str:
+        kind = type(value)
+        text = value if kind is str else repr(value) if kind is float else self._flatten(value)
+        return text if self._special.isdisjoint(text) else self._escape(text)
+
     def _fill(self, node: Mapping[str, Any], prefix: str, cells: list[str]) -> None:
         index, above = self._index, self._above
         for key, value in node.items():
-            name = prefix + key if prefix else key
+            name = prefix + key
             if type(value) is dict and value and (name in above or name not in index):
                 self._fill(value, name + ".", cells)
                 continue
             i = index.get(name)
             if i is not None and value is not None:
-                cells[i] = self._escape(self._flatten(value))
+                cells[i] = self._cell(value)
 
     def write(self, row: Mapping[str, Any]) -> None:
         cells = [""] * self._width
-        self._fill(row, "", cells)
+        index, above, special = self._index, self._above, self._special
+        for key, value in row.items():  # the top level inline: most rows are flat
+            kind = type(value)
+            if kind is str:  # the commonest cell, without a call
+                i = index.get(key)
+                if i is not None:
+                    cells[i] = value if special.isdisjoint(value) else self._escape(value)
+            elif kind is dict and value and (key in above or key not in index):
+                self._fill(value, key + ".", cells)
+            elif value is not None:
+                i = index.get(key)
+                if i is not None:
+                    cells[i] = self._cell(value)
         self._stream.write(self._sep.join(cells) + "\n")
 
     def flush(self) -> None:
@@ -297,12 +316,19 @@ class _Headed:
         sameness = _Sameness(first_job)
         with RowSpool() as spool:
 
+            def note(key: str, value: Any) -> None:
+                if key not in union:
+                    union[key] = None
+                if key not in filled and not (value is None or value == [] or value == {}):
+                    filled.add(key)
+
             def park(row: dict[str, Any]) -> None:
-                for key, empty in _flat_items(row):
-                    if key not in union:
-                        union[key] = None
-                    if not empty and key not in filled:
-                        filled.add(key)
+                for key, value in row.items():  # the top level inline: most rows are flat
+                    if type(value) is dict and value:
+                        for sub, sub_empty in _flat_items(value, key + "."):
+                            note(sub, None if sub_empty else True)
+                    elif key not in filled:  # (a filled key is in the union)
+                        note(key, value)
                 spool.write(row)
 
             for row in first:
