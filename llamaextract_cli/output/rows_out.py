@@ -41,6 +41,20 @@ class RowsSpec:
     shared_schema: bool = False  # every job shares one configuration (export --config)
 
 
+# The long (--metadata) columns in a table: numbers whole; on a narrow terminal the two
+# partial confidences leave first, then the reasoning, the input, the cited text.
+LONG_TABLE: dict[str, dict[str, Any]] = {
+    "field": {"min_width": 12, "flex": True},
+    "value": {"min_width": 10, "flex": True},
+    "confidence": {"header": "CONF", "truncate": False},
+    "extraction_confidence": {"header": "EXTRACTION", "truncate": False, "drop": 6},
+    "parsing_confidence": {"header": "PARSING", "truncate": False, "drop": 5},
+    "page": {"truncate": False},
+    "citation": {"min_width": 10, "flex": True, "drop": 2},
+    "reasoning": {"min_width": 10, "flex": True, "drop": 4},
+}
+
+
 def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Column:
     """The column `name` of rows; `objects=False` for a column with columns below it
     (`vendor` beside `vendor.name`): an object there is shown by those, not repeated."""
@@ -57,7 +71,7 @@ def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Colum
     if name == "row" and name in identity:
         return Column(name=name, getter=getter, header="ROW", min_width=3)
     if name == "input" and name in identity:
-        return Column(name=name, getter=getter, header="INPUT", min_width=12, flex=True, drop=1)
+        return Column(name=name, getter=getter, header="INPUT", min_width=12, flex=True, drop=3)
     return Column(name=name, getter=getter, min_width=6, flex=True)
 
 
@@ -94,7 +108,19 @@ def write_rows(
     elif fmt in ("json", "jsonl"):
         renderer = make_renderer(fmt, stream, color=color)
     elif spec.metadata:
-        renderer = _renderer(stream, fmt, rr.long_columns(spec.with_input), identity, color)
+        names = rr.long_columns(spec.with_input)
+        if fmt == "table":
+            from llamaextract_cli.output import make_renderer
+
+            cols = [
+                Column(name=n, getter=rr.cell_getter(n), **LONG_TABLE[n])
+                if n in LONG_TABLE
+                else column(n, identity)
+                for n in names
+            ]
+            renderer = make_renderer(fmt, stream, columns=cols, color=color)
+        else:
+            renderer = _renderer(stream, fmt, names, identity, color)
     else:
         return _Headed(stream, fmt, spec, identity, color, warn, schema_of).run(jobs, rows_of)
     count = _pour(rows, renderer)
