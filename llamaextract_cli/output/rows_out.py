@@ -120,7 +120,7 @@ def write_rows(
             ]
             renderer = make_renderer(fmt, stream, columns=cols, color=color)
         else:
-            renderer = _renderer(stream, fmt, names, identity, color)
+            return _write_long_delimited(stream, jobs, fmt, spec.with_input)
     else:
         return _Headed(stream, fmt, spec, identity, color, warn, schema_of).run(jobs, rows_of)
     count = _pour(rows, renderer)
@@ -138,6 +138,66 @@ def _renderer(
     above = rr.dot_prefixes(list(names))
     cols = [column(n, identity, objects=n not in above) for n in names]
     return make_renderer(fmt, stream, columns=cols, color=color)
+
+
+def _write_long_delimited(
+    stream: IO[str], jobs: Iterable[Mapping[str, Any]], fmt: str, with_input: bool
+) -> int:
+    """`--metadata` rows as csv/tsv, cells made straight from each `Leaf` (no row dicts:
+    a job has a row per value, so this is the hot loop of `export --metadata -o csv`)."""
+    from llamaextract_cli.jobs.fields import job_input
+    from llamaextract_cli.jobs.metadata import leaves
+    from llamaextract_cli.output import delimited
+
+    csv = fmt == "csv"
+    escape = delimited.csv_cell if csv else delimited.tsv_escape
+    special = frozenset(',"\r\n' if csv else "\\\t\n\r")
+    flatten = delimited.flatten
+    sep = "," if csv else "\t"
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        kind = type(value)
+        out = value if kind is str else repr(value) if kind is float else flatten(value)
+        return out if special.isdisjoint(out) else escape(out)
+
+    stream.write((delimited.csv_row if csv else delimited.tsv_row)(rr.long_columns(with_input)))
+    count = 0
+    try:
+        for job in jobs:
+            head = text(job.get("id"))
+            if with_input:
+                head += sep + text(job_input(job))
+            for leaf in leaves(job):
+                row, conf, extraction, parsing, page = (
+                    leaf.row,
+                    leaf.confidence,
+                    leaf.extraction_confidence,
+                    leaf.parsing_confidence,
+                    leaf.page,
+                )
+                line = sep.join(
+                    (
+                        head,
+                        "" if row is None else str(row),
+                        text(leaf.field),
+                        text(leaf.value),
+                        "" if conf is None else repr(conf),
+                        "" if extraction is None else repr(extraction),
+                        "" if parsing is None else repr(parsing),
+                        "" if page is None else str(page),
+                        text(leaf.citation),
+                        text(leaf.reasoning),
+                    )
+                )
+                stream.write(line + "\n")
+                count += 1
+                if count % FLUSH_ROWS == 0:
+                    stream.flush()
+    finally:
+        stream.flush()
+    return count
 
 
 def _pour(rows: Iterable[Mapping[str, Any]], renderer: Any) -> int:
