@@ -252,3 +252,13 @@ def test_over_http(lx: Any, app: SandboxApp) -> None:
 def test_through_the_sandbox_url(lx: Any, sandbox_url: str) -> None:
     r = lx("--base-url", sandbox_url, "jobs", "export", "-L", "5", "-o", "json")
     assert r.code == 0 and {"job_id", "input", "row"} <= set(json.loads(r.stdout)[0])
+
+
+def test_what_is_fetched_again() -> None:
+    from llamaextract_cli.jobs.export import needs_fetch
+
+    assert needs_fetch({"id": "a"}, False)
+    assert needs_fetch({"id": "a", "extract_result": None}, False)
+    assert not needs_fetch({"id": "a", "extract_result": {}}, False)
+    assert needs_fetch({"id": "a", "extract_result": {}}, True)  # metadata asked, key absent
+    assert not needs_fetch({"id": "a", "extract_result": {}, "extract_metadata": None}, True)

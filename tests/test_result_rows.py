@@ -350,3 +350,21 @@ def test_the_spool_keeps_every_value_kind(spools: list[Any]) -> None:
         "n": "", "l": '[{"a":1}]',
     }  # fmt: skip
     assert direct["s"] == values["s"]
+
+
+def test_the_spool_has_no_name_on_disk(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen: list[list[str]] = []
+
+    def jobs() -> Iterator[dict[str, Any]]:
+        for i in range(300):
+            yield job(f"j{i}", {"x": i})
+        seen.append([p.name for p in tmp_path.iterdir()])  # while rows are parked
+
+    text, _ = out(list(jobs()), "csv")
+    stream = io.StringIO()
+    write_rows(stream, jobs(), "csv", RowsSpec())
+    assert seen[-1] == [] and list(tmp_path.iterdir()) == []
+    assert stream.getvalue() == text and len(text.splitlines()) == 301

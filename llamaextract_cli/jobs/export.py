@@ -30,9 +30,11 @@ class ExportStats:
 
 
 def needs_fetch(job: dict[str, Any], metadata: bool) -> bool:
+    """An item without its result, or (for --metadata) without the extract_metadata key at
+    all; a null extract_metadata is an answer (a job without metadata), not fetched again."""
     if job.get("extract_result") is None:
         return True
-    return metadata and job.get("extract_metadata") is None
+    return metadata and "extract_metadata" not in job
 
 
 def scope_params(filters: JobFilter) -> list[tuple[str, str]]:

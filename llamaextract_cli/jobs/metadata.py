@@ -32,8 +32,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = ""  # the field of a leaf that is the whole row (a scalar result or array item)
 
@@ -42,9 +41,9 @@ CITATION_KEYS = ("citation", "citations")
 STRUCTURE_KEYS = ("document_metadata", "page_metadata", "row_metadata")
 
 
-@dataclass(frozen=True)
-class Leaf:
-    """One leaf value of a result, with what its metadata says about it."""
+class Leaf(NamedTuple):
+    """One leaf value of a result, with what its metadata says about it (immutable; fields
+    by name or in this order)."""
 
     row: int | None  # None for a per_doc result, else the 0-based index of the array item
     field: str  # dot path with indices inside the row: "line_items.0.amount" ("" = the row)
@@ -59,18 +58,7 @@ class Leaf:
 
     @property
     def has_metadata(self) -> bool:
-        return any(
-            v is not None
-            for v in (
-                self.confidence,
-                self.extraction_confidence,
-                self.parsing_confidence,
-                self.page,
-                self.citation,
-                self.reasoning,
-                self.citations,
-            )
-        )
+        return any(v is not None for v in self[3:])
 
 
 def collapse(field: str) -> str:
@@ -98,12 +86,16 @@ def leaves(job: Mapping[str, Any]) -> Iterator[Leaf]:
 
 def result_leaves(result: Any, field_metadata: Any, *, target: str | None = None) -> Iterator[Leaf]:
     """`leaves` of a bare result and its `field_metadata` (`target`: per_doc, per_page, ...)."""
+    out: list[Leaf] = []
     if isinstance(result, list):
         metas = _row_metadata(field_metadata, target)
         for index, item in enumerate(result):
-            yield from _walk(item, _item(metas, index), index, ROOT, None)
+            out.clear()
+            _walk(item, _item(metas, index), index, ROOT, None, out)
+            yield from out
     else:
-        yield from _walk(result, _document_metadata(field_metadata, result), None, ROOT, None)
+        _walk(result, _document_metadata(field_metadata, result), None, ROOT, None, out)
+        yield from out
 
 
 # --- where the metadata of a result is ------------------------------------------------------
@@ -144,21 +136,59 @@ def _row_metadata(field_metadata: Any, target: str | None) -> Any:
 # --- the walk ---------------------------------------------------------------------------
 
 
-def _walk(value: Any, meta: Any, row: int | None, path: str, inherited: Any) -> Iterator[Leaf]:
-    if isinstance(value, Mapping) and value:
-        here = inherited if path == ROOT else _usable_or(meta, inherited)
-        child_metas = meta if isinstance(meta, Mapping) else {}
+# `inherited` is a chain `(meta, parent chain)` of the entries of the objects and arrays
+# above a value (not the row itself): read only when a leaf has no metadata of its own.
+Chain = tuple[Any, Any] | None
+
+
+def _walk(value: Any, meta: Any, row: int | None, path: str, chain: Chain, out: list[Leaf]) -> None:
+    kind = type(value)
+    if kind is dict or (kind not in _SCALARS and kind is not list and isinstance(value, Mapping)):
+        if not value:
+            out.append(_leaf_of(row, path, value, meta, chain))
+            return
+        here = chain if path == ROOT else (meta, chain)
+        children = meta if type(meta) is dict or isinstance(meta, Mapping) else _EMPTY
         for key, child in value.items():
-            name = str(key)
-            sub = child_metas.get(key) if key in child_metas else child_metas.get(name)
-            yield from _walk(child, sub, row, _join(path, name), here)
-    elif isinstance(value, list) and value:
-        here = inherited if path == ROOT else _usable_or(meta, inherited)
+            name = key if type(key) is str else str(key)
+            sub = children.get(key) if key in children else children.get(name)
+            _walk(child, sub, row, f"{path}.{name}" if path else name, here, out)
+    elif kind is list:
+        if not value:
+            out.append(_leaf_of(row, path, value, meta, chain))
+            return
+        here = chain if path == ROOT else (meta, chain)
         for index, child in enumerate(value):
-            yield from _walk(child, _item(meta, index), row, _join(path, str(index)), here)
+            sub = _item(meta, index)
+            _walk(child, sub, row, f"{path}.{index}" if path else str(index), here, out)
     else:
-        entry = meta if _usable(meta) else inherited
-        yield _leaf(row, path, value, entry)
+        out.append(_leaf_of(row, path, value, meta, chain))
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_EMPTY: Mapping[str, Any] = {}
+
+
+def _leaf_of(row: int | None, path: str, value: Any, meta: Any, chain: Chain) -> Leaf:
+    """The leaf with its own entry, else the nearest entry above it that says something."""
+    leaf = _leaf(row, path, value, meta)
+    while chain is not None and _bare(leaf):
+        entry, chain = chain
+        if _usable(entry):
+            return _leaf(row, path, value, entry)
+    return leaf
+
+
+def _bare(leaf: Leaf) -> bool:
+    """No confidence, page, cited text or reasoning (citations as received may be [])."""
+    return (
+        leaf.confidence is None
+        and leaf.extraction_confidence is None
+        and leaf.parsing_confidence is None
+        and leaf.page is None
+        and leaf.citation is None
+        and leaf.reasoning is None
+    )
 
 
 def _join(path: str, name: str) -> str:
@@ -184,10 +214,6 @@ def _is_index(segment: str) -> bool:
 # --- reading one entry ----------------------------------------------------------------------
 
 
-def _usable_or(meta: Any, inherited: Any) -> Any:
-    return meta if _usable(meta) else inherited
-
-
 def _usable(meta: Any) -> bool:
     """True when `meta` says something about a value (a confidence, citations, reasoning)."""
     if isinstance(meta, bool):
@@ -209,38 +235,48 @@ def _cited(items: list[Any]) -> bool:
     return any(isinstance(c, Mapping) and ("page" in c or "matching_text" in c) for c in items)
 
 
+_NOTHING = (None, None, None, None, None, None, None)
+
+
 def _leaf(row: int | None, path: str, value: Any, entry: Any) -> Leaf:
-    if isinstance(entry, (int, float)) and not isinstance(entry, bool):
-        number = _number(entry)
-        return Leaf(row, path, value, number, None, None, None, None, None, None)
-    if isinstance(entry, list):
-        entry = {"citation": entry}
-    if not isinstance(entry, Mapping):
-        return Leaf(row, path, value, None, None, None, None, None, None, None)
-    extraction = _number(entry.get("extraction_confidence"))
-    parsing = _number(entry.get("parsing_confidence"))
-    confidence = _number(entry.get("confidence"))
+    if type(entry) is not dict:
+        if isinstance(entry, (int, float)) and not isinstance(entry, bool):
+            return Leaf(row, path, value, _number(entry), None, None, None, None, None, None)
+        if isinstance(entry, list):
+            entry = {"citation": entry}
+        elif not isinstance(entry, Mapping):
+            return Leaf(row, path, value, *_NOTHING)
+    get = entry.get
+    extraction = _number(get("extraction_confidence"))
+    parsing = _number(get("parsing_confidence"))
+    confidence = _number(get("confidence"))
     if confidence is None:
-        present = [c for c in (extraction, parsing) if c is not None]
-        confidence = min(present) if present else None
-    raw = entry.get("citation")
+        if extraction is None:
+            confidence = parsing
+        elif parsing is None:
+            confidence = extraction
+        else:
+            confidence = min(extraction, parsing)
+    raw = get("citation")
     if raw is None:
-        raw = entry.get("citations")
-    cited = _citation_list(raw)
-    if not cited and ("page" in entry or "matching_text" in entry):
-        cited = [entry]  # a citation where the entry was expected
-    return Leaf(
-        row=row,
-        field=path,
-        value=value,
-        confidence=confidence,
-        extraction_confidence=extraction,
-        parsing_confidence=parsing,
-        page=_first(cited, "page", _page),
-        citation=_first(cited, "matching_text", _text),
-        reasoning=_text(entry.get("reasoning")),
-        citations=raw,
-    )
+        raw = get("citations")
+    page = cited_text = None
+    if raw is not None:
+        if type(raw) is list and raw and type(raw[0]) is dict:  # the usual case, first
+            first = raw[0]
+            page, cited_text = _page(first.get("page")), _text(first.get("matching_text"))
+        if page is None or cited_text is None:
+            cited = _citation_list(raw)
+            if page is None:
+                page = _first(cited, "page", _page)
+            if cited_text is None:
+                cited_text = _first(cited, "matching_text", _text)
+    elif "page" in entry or "matching_text" in entry:  # a citation where the entry was expected
+        page, cited_text = _page(get("page")), _text(get("matching_text"))
+    reasoning = get("reasoning")
+    if reasoning is not None and type(reasoning) is not str:
+        reasoning = _text(reasoning)
+    return Leaf(row, path, value, confidence, extraction, parsing, page, cited_text, reasoning, raw)
 
 
 def _citation_list(raw: Any) -> list[Mapping[str, Any]]:
@@ -261,6 +297,8 @@ def _first(citations: Sequence[Mapping[str, Any]], key: str, read: Any) -> Any:
 
 def _number(value: Any) -> float | None:
     """A finite number from a number or a numeric string; None for anything else."""
+    if type(value) is float:  # the usual case, first
+        return value if value - value == 0.0 else None  # NaN and infinities are not numbers
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str):
@@ -275,6 +313,8 @@ def _number(value: Any) -> float | None:
 
 
 def _page(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     number = _number(value)
     if number is None or number != int(number):
         return None

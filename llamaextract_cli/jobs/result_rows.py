@@ -64,16 +64,20 @@ def wide_rows(job: Mapping[str, Any], *, with_input: bool = False) -> Iterator[d
     job_id = job.get("id")
     source = job_input(job) if with_input else None
     items = enumerate(result) if isinstance(result, list) else [(None, result)]
+    reserved = frozenset(head)
     for index, item in items:
         row: dict[str, Any] = {"job_id": job_id}
         if with_input:
             row["input"] = source
         row["row"] = index
         fields = item if isinstance(item, Mapping) else {"value": item}
-        for key, value in fields.items():
-            name = renamed(str(key), head)
-            if name not in row:
-                row[name] = value
+        if reserved.isdisjoint(fields):  # the usual case: no field to rename
+            row.update(fields)
+        else:
+            for key, value in fields.items():
+                name = renamed(str(key), head)
+                if name not in row:
+                    row[name] = value
         yield row
 
 

@@ -41,6 +41,20 @@ class RowsSpec:
     shared_schema: bool = False  # every job shares one configuration (export --config)
 
 
+# The long (--metadata) columns in a table: numbers whole; on a narrow terminal the two
+# partial confidences leave first, then the reasoning, the input, the cited text.
+LONG_TABLE: dict[str, dict[str, Any]] = {
+    "field": {"min_width": 12, "flex": True},
+    "value": {"min_width": 10, "flex": True},
+    "confidence": {"header": "CONF", "truncate": False},
+    "extraction_confidence": {"header": "EXTRACTION", "truncate": False, "drop": 6},
+    "parsing_confidence": {"header": "PARSING", "truncate": False, "drop": 5},
+    "page": {"truncate": False},
+    "citation": {"min_width": 10, "flex": True, "drop": 2},
+    "reasoning": {"min_width": 10, "flex": True, "drop": 4},
+}
+
+
 def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Column:
     """The column `name` of rows; `objects=False` for a column with columns below it
     (`vendor` beside `vendor.name`): an object there is shown by those, not repeated."""
@@ -57,7 +71,7 @@ def column(name: str, identity: Sequence[str], *, objects: bool = True) -> Colum
     if name == "row" and name in identity:
         return Column(name=name, getter=getter, header="ROW", min_width=3)
     if name == "input" and name in identity:
-        return Column(name=name, getter=getter, header="INPUT", min_width=12, flex=True, drop=1)
+        return Column(name=name, getter=getter, header="INPUT", min_width=12, flex=True, drop=3)
     return Column(name=name, getter=getter, min_width=6, flex=True)
 
 
@@ -94,7 +108,19 @@ def write_rows(
     elif fmt in ("json", "jsonl"):
         renderer = make_renderer(fmt, stream, color=color)
     elif spec.metadata:
-        renderer = _renderer(stream, fmt, rr.long_columns(spec.with_input), identity, color)
+        names = rr.long_columns(spec.with_input)
+        if fmt == "table":
+            from llamaextract_cli.output import make_renderer
+
+            cols = [
+                Column(name=n, getter=rr.cell_getter(n), **LONG_TABLE[n])
+                if n in LONG_TABLE
+                else column(n, identity)
+                for n in names
+            ]
+            renderer = make_renderer(fmt, stream, columns=cols, color=color)
+        else:
+            return _write_long_delimited(stream, jobs, fmt, spec.with_input)
     else:
         return _Headed(stream, fmt, spec, identity, color, warn, schema_of).run(jobs, rows_of)
     count = _pour(rows, renderer)
@@ -112,6 +138,66 @@ def _renderer(
     above = rr.dot_prefixes(list(names))
     cols = [column(n, identity, objects=n not in above) for n in names]
     return make_renderer(fmt, stream, columns=cols, color=color)
+
+
+def _write_long_delimited(
+    stream: IO[str], jobs: Iterable[Mapping[str, Any]], fmt: str, with_input: bool
+) -> int:
+    """`--metadata` rows as csv/tsv, cells made straight from each `Leaf` (no row dicts:
+    a job has a row per value, so this is the hot loop of `export --metadata -o csv`)."""
+    from llamaextract_cli.jobs.fields import job_input
+    from llamaextract_cli.jobs.metadata import leaves
+    from llamaextract_cli.output import delimited
+
+    csv = fmt == "csv"
+    escape = delimited.csv_cell if csv else delimited.tsv_escape
+    special = frozenset(',"\r\n' if csv else "\\\t\n\r")
+    flatten = delimited.flatten
+    sep = "," if csv else "\t"
+
+    def text(value: Any) -> str:
+        if value is None:
+            return ""
+        kind = type(value)
+        out = value if kind is str else repr(value) if kind is float else flatten(value)
+        return out if special.isdisjoint(out) else escape(out)
+
+    stream.write((delimited.csv_row if csv else delimited.tsv_row)(rr.long_columns(with_input)))
+    count = 0
+    try:
+        for job in jobs:
+            head = text(job.get("id"))
+            if with_input:
+                head += sep + text(job_input(job))
+            for leaf in leaves(job):
+                row, conf, extraction, parsing, page = (
+                    leaf.row,
+                    leaf.confidence,
+                    leaf.extraction_confidence,
+                    leaf.parsing_confidence,
+                    leaf.page,
+                )
+                line = sep.join(
+                    (
+                        head,
+                        "" if row is None else str(row),
+                        text(leaf.field),
+                        text(leaf.value),
+                        "" if conf is None else repr(conf),
+                        "" if extraction is None else repr(extraction),
+                        "" if parsing is None else repr(parsing),
+                        "" if page is None else str(page),
+                        text(leaf.citation),
+                        text(leaf.reasoning),
+                    )
+                )
+                stream.write(line + "\n")
+                count += 1
+                if count % FLUSH_ROWS == 0:
+                    stream.flush()
+    finally:
+        stream.flush()
+    return count
 
 
 def _pour(rows: Iterable[Mapping[str, Any]], renderer: Any) -> int:
@@ -144,6 +230,8 @@ class CellWriter:
         self._flatten = delimited.flatten
         csv = fmt == "csv"
         self._escape = delimited.csv_cell if csv else delimited.tsv_escape
+        # the characters that make a cell need `_escape` (most cells have none)
+        self._special = frozenset(',"\r\n' if csv else "\\\t\n\r")
         self._sep = "," if csv else "\t"
         self._index = {name: i for i, name in enumerate(names)}
         self._above = rr.dot_prefixes(list(names))
@@ -151,20 +239,37 @@ class CellWriter:
         self._closed = False
         stream.write((delimited.csv_row if csv else delimited.tsv_row)(list(names)))
 
+    def _cell(self, value: Any) -> str:
+        kind = type(value)
+        text = value if kind is str else repr(value) if kind is float else self._flatten(value)
+        return text if self._special.isdisjoint(text) else self._escape(text)
+
     def _fill(self, node: Mapping[str, Any], prefix: str, cells: list[str]) -> None:
         index, above = self._index, self._above
         for key, value in node.items():
-            name = prefix + key if prefix else key
+            name = prefix + key
             if type(value) is dict and value and (name in above or name not in index):
                 self._fill(value, name + ".", cells)
                 continue
             i = index.get(name)
             if i is not None and value is not None:
-                cells[i] = self._escape(self._flatten(value))
+                cells[i] = self._cell(value)
 
     def write(self, row: Mapping[str, Any]) -> None:
         cells = [""] * self._width
-        self._fill(row, "", cells)
+        index, above, special = self._index, self._above, self._special
+        for key, value in row.items():  # the top level inline: most rows are flat
+            kind = type(value)
+            if kind is str:  # the commonest cell, without a call
+                i = index.get(key)
+                if i is not None:
+                    cells[i] = value if special.isdisjoint(value) else self._escape(value)
+            elif kind is dict and value and (key in above or key not in index):
+                self._fill(value, key + ".", cells)
+            elif value is not None:
+                i = index.get(key)
+                if i is not None:
+                    cells[i] = self._cell(value)
         self._stream.write(self._sep.join(cells) + "\n")
 
     def flush(self) -> None:
@@ -297,12 +402,19 @@ class _Headed:
         sameness = _Sameness(first_job)
         with RowSpool() as spool:
 
+            def note(key: str, value: Any) -> None:
+                if key not in union:
+                    union[key] = None
+                if key not in filled and not (value is None or value == [] or value == {}):
+                    filled.add(key)
+
             def park(row: dict[str, Any]) -> None:
-                for key, empty in _flat_items(row):
-                    if key not in union:
-                        union[key] = None
-                    if not empty and key not in filled:
-                        filled.add(key)
+                for key, value in row.items():  # the top level inline: most rows are flat
+                    if type(value) is dict and value:
+                        for sub, sub_empty in _flat_items(value, key + "."):
+                            note(sub, None if sub_empty else True)
+                    elif key not in filled:  # (a filled key is in the union)
+                        note(key, value)
                 spool.write(row)
 
             for row in first:

@@ -36,11 +36,14 @@ def _codec() -> tuple[Callable[[Any], bytes], Callable[[bytes], Any]]:
     return encode, orjson.loads
 
 
+BUFFER = 1 << 20  # bytes written to the file at a time
+
+
 class RowSpool:
     def __init__(self, directory: str | None = None) -> None:
         try:
             self._file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 (closed by close())
-                mode="w+b", prefix="lx-export-", dir=directory
+                mode="w+b", buffering=BUFFER, prefix="lx-export-", dir=directory
             )
         except OSError as e:
             raise LxError(
