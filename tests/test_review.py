@@ -464,6 +464,7 @@ def test_fail_if_any_is_a_gate(run: Callable[..., Any]) -> None:
         (["--status", "FAILED"], "only looks at COMPLETED"),
         (["--below", "1.5"], "--below"),
         (["--max-flagged", "-1"], "--max-flagged"),
+        (["--max-flagged", "100001"], "--max-flagged"),
         (["--field", ""], "names no field"),
     ],
 )

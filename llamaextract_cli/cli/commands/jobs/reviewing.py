@@ -62,6 +62,7 @@ Examples:
 """
 
 BY = ("field", "configuration")
+MAX_FLAGGED = 100_000
 NO_SCORES_HINT = (
     "turn on confidence_scores in the extract configuration; "
     "lx jobs get {job_id} --expand configuration -o json | jq .configuration.confidence_scores"
@@ -140,7 +141,9 @@ def review(
         typer.Option(
             "--max-flagged",
             min=0,
-            help="Values below the threshold listed in -o json's `flagged`, newest first.",
+            max=MAX_FLAGGED,
+            help="Values below the threshold listed in -o json's `flagged`, newest first "
+            f"(at most {MAX_FLAGGED:,}: they are held in memory).",
             metavar="N",
         ),
     ] = 100,
