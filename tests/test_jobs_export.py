@@ -182,6 +182,7 @@ def test_other_statuses_are_left_out_and_counted(lx: Any, app: SandboxApp) -> No
 def items_without_results(app: SandboxApp) -> Callable[[State], None]:
     """A server whose list items lack extract_result (GET by ID still has it)."""
     gets: list[str] = []
+    queries: list[list[tuple[str, str]]] = []
 
     def setup(state: State) -> None:
         def answer(request: httpx.Request) -> httpx.Response:
@@ -193,6 +194,7 @@ def items_without_results(app: SandboxApp) -> Callable[[State], None]:
                     item.pop("extract_result", None)
             else:
                 gets.append(request.url.path.rsplit("/", 1)[1])
+                queries.append(query)
             return httpx.Response(got.status, json=body)
 
         state._client = ApiClient(
@@ -200,6 +202,7 @@ def items_without_results(app: SandboxApp) -> Callable[[State], None]:
         )
 
     setup.gets = gets  # type: ignore[attr-defined]
+    setup.queries = queries  # type: ignore[attr-defined]
     return setup
 
 
@@ -211,6 +214,11 @@ def test_items_without_a_result_are_fetched_by_id(lx: Any, app: SandboxApp) -> N
     assert jsonl(r.stdout) == [row for j in jobs for row in rows_of(j)]
     # fetched concurrently: each once, in any order
     assert sorted(setup.gets) == sorted(j["id"] for j in jobs)  # type: ignore[attr-defined]
+    # a GET by ID carries the scope and expand, never the list filters
+    since = lx("jobs", "export", "-L", "3", "--since", "2020-01-01", "--metadata",
+               state_setup=setup)  # fmt: skip
+    assert since.code == 0
+    assert setup.queries[-1] == [("expand", "extract_metadata")]  # type: ignore[attr-defined]
 
 
 def test_usage_errors(lx: Any, app: SandboxApp) -> None:

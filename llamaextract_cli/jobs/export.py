@@ -10,7 +10,7 @@ yielded. Nothing here writes to stdout.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -39,16 +39,12 @@ def needs_fetch(job: dict[str, Any], metadata: bool) -> bool:
 
 def scope_params(filters: JobFilter) -> list[tuple[str, str]]:
     """The query of a GET by ID that matches the listing: its expand and scope."""
-    scope = replace(
-        filters,
-        statuses=(),
-        since=None,
-        until=None,
-        configuration_id=None,
-        input_value=None,
-        input_type=None,
-        job_ids=(),
-        extra=(),
+    from llamaextract_cli.api.query import JobFilter
+
+    scope = JobFilter(
+        expand=filters.expand,
+        project_id=filters.project_id,
+        organization_id=filters.organization_id,
     )
     return scope.params()
 
@@ -73,18 +69,7 @@ def export_jobs(
     jobs = iter_jobs(
         client, filters, limit=limit, page_size=page_size, token=token, info=info, trim=trim
     )
-    scope = replace(
-        filters,
-        statuses=(),
-        since=None,
-        until=None,
-        configuration_id=None,
-        input_value=None,
-        input_type=None,
-        job_ids=(),
-        extra=(),
-    )
-    params = scope.params()
+    params = scope_params(filters)
     chunk: list[dict[str, Any]] = []
     try:
         for job in jobs:

@@ -41,10 +41,12 @@ named job_id, input or row is kept as result.job_id, result.input, result.row.
 json/jsonl keep nested values as received. In csv/tsv/table nested objects are
 dot path columns (vendor.name) and arrays one JSON cell; the header is the
 configuration's data_schema leaf fields in schema order when every job has the
-same schema (then any field outside it), else every field in first-seen order.
-To learn it, rows are parked in an anonymous temporary file (gone when lx ends,
-Ctrl-C included), except with --config ID, where the first job's schema is the
-header and rows stream straight out (a field outside it is named on stderr).
+same configuration (one configuration ID, or equal inline schemas), then any
+field outside it; else every field in first-seen order. To learn it, rows are
+parked in an anonymous temporary file (gone when lx ends, Ctrl-C included),
+except with --config ID, where that configuration's schema (read from one job
+fetched with expand=configuration) is the header and rows stream straight out (a
+field outside it is named on stderr).
 
 --metadata: one row per leaf value instead: job_id, input, row, field (dot path
 with indices: line_items.0.amount), value, confidence (the entry's, else the
