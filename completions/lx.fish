@@ -18,8 +18,8 @@ function __lx_spec
             set -g __lx_vopts '--profile' '-p' '--base-url' '--timeout'
             set -g __lx_optd '--profile' 'Profile of the settings file to use (env LX_PROFILE)' '-p' 'Profile of the settings file to use (env LX_PROFILE)' '--base-url' 'API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout' 'Per-request timeout in seconds [default: 60; connect 5]' '--debug' 'Log each HTTP request and response line to stderr (key redacted)' '--no-color' 'Plain output (NO_COLOR is obeyed too)' '--allow-http' 'Send the key over plain http:// to a host that is not loopback (unsafe)' '--version' 'Print the version' '-V' 'Print the version' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs'
-            set -g __lx_subs 'list' 'fields' 'get' 'result' 'wait' 'cancel' 'delete' 'stats' 'errors' 'watch'
-            set -g __lx_subd 'list' 'List extract jobs, newest first' 'fields' 'List the job fields that --fields accepts' 'get' 'Show one or more jobs in full' 'result' 'Print a job\'s extract_result alone' 'wait' 'Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel' 'Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete' 'Delete jobs and their results' 'stats' 'Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors' 'Group FAILED jobs by the shape of their error message, most frequent...' 'watch' 'Follow jobs as their status changes (the live form of `jobs list`)'
+            set -g __lx_subs 'list' 'fields' 'get' 'result' 'export' 'wait' 'cancel' 'delete' 'stats' 'errors' 'review' 'watch'
+            set -g __lx_subd 'list' 'List extract jobs, newest first' 'fields' 'List the job fields that --fields accepts' 'get' 'Show one or more jobs in full' 'result' 'Print jobs\' extract_result alone' 'export' 'Export the results of the jobs the filters match, as rows' 'wait' 'Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel' 'Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete' 'Delete jobs and their results' 'stats' 'Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors' 'Group FAILED jobs by the shape of their error message, most frequent...' 'review' 'Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch' 'Follow jobs as their status changes (the live form of `jobs list`)'
             set -g __lx_vopts
             set -g __lx_optd '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs list'
@@ -41,7 +41,12 @@ function __lx_spec
             set -g __lx_subs
             set -g __lx_subd
             set -g __lx_vopts '--project' '--org' '--format' '-o' '--fields' '-f'
-            set -g __lx_optd '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--format' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '-o' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields' 'Comma-separated row fields to show, in order; dot paths reach into ne...' '-f' 'Comma-separated row fields to show, in order; dot paths reach into ne...' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+            set -g __lx_optd '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--format' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '-o' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields' 'Comma-separated row fields to show, in order; dot paths reach into ne...' '-f' 'Comma-separated row fields to show, in order; dot paths reach into ne...' '--metadata' 'One row per leaf value with its confidence, cited page and text, reas...' '-m' 'One row per leaf value with its confidence, cited page and text, reas...' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+        case 'jobs export'
+            set -g __lx_subs
+            set -g __lx_subd
+            set -g __lx_vopts '--status' '-s' '--since' '--until' '--config' '-c' '--input' '--file-input' '--input-type' '--id' '--expand' '--project' '--org' '--format' '-o' '--fields' '-f' '--limit' '-L' '--page-size' '--page-token'
+            set -g __lx_optd '--status' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '-s' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '--since' 'Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until' 'Created at or before WHEN (same forms as --since; a bare date include...' '--config' 'Saved extract configuration ID' '-c' 'Saved extract configuration ID' '--input' 'The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input' 'The same filter under the API\'s current name (sent as file_input); us...' '--input-type' 'Kind of document input' '--id' 'Only these job IDs (repeatable or comma-separated)' '--expand' 'Include configuration and/or extract_metadata (repeatable or comma-se...' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--format' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '-o' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields' 'Comma-separated row columns to show, in order (job_id, input, row, or...' '-f' 'Comma-separated row columns to show, in order (job_id, input, row, or...' '--metadata' 'One row per leaf value with its confidence, cited page and text, reas...' '-m' 'One row per leaf value with its confidence, cited page and text, reas...' '--limit' 'Stop after N jobs [default: 30]' '-L' 'Stop after N jobs [default: 30]' '--all' 'Every matching job (no --limit)' '-A' 'Every matching job (no --limit)' '--page-size' 'Jobs per request (API page_size)' '--page-token' 'Resume a listing from the token a previous run printed' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs wait'
             set -g __lx_subs
             set -g __lx_subd
@@ -67,6 +72,11 @@ function __lx_spec
             set -g __lx_subd
             set -g __lx_vopts '--status' '-s' '--since' '--until' '--config' '-c' '--input' '--file-input' '--input-type' '--id' '--expand' '--project' '--org' '--ids-per-group' '--limit' '-L' '--format' '-o' '--page-size'
             set -g __lx_optd '--status' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '-s' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '--since' 'Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until' 'Created at or before WHEN (same forms as --since; a bare date include...' '--config' 'Saved extract configuration ID' '-c' 'Saved extract configuration ID' '--input' 'The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input' 'The same filter under the API\'s current name (sent as file_input); us...' '--input-type' 'Kind of document input' '--id' 'Only these job IDs (repeatable or comma-separated)' '--expand' 'Include configuration and/or extract_metadata (repeatable or comma-se...' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--ids-per-group' 'Job IDs kept per group, newest first' '--limit' 'Show the N largest groups only' '-L' 'Show the N largest groups only' '--format' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '-o' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size' 'Jobs per request (API page_size)' '--fail-if-any' 'Exit 1 when at least one FAILED job matched' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+        case 'jobs review'
+            set -g __lx_subs
+            set -g __lx_subd
+            set -g __lx_vopts '--status' '-s' '--since' '--until' '--config' '-c' '--input' '--file-input' '--input-type' '--id' '--expand' '--project' '--org' '--below' '--field' '--by' '--max-flagged' '--format' '-o' '--page-size'
+            set -g __lx_optd '--status' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '-s' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '--since' 'Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until' 'Created at or before WHEN (same forms as --since; a bare date include...' '--config' 'Saved extract configuration ID' '-c' 'Saved extract configuration ID' '--input' 'The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input' 'The same filter under the API\'s current name (sent as file_input); us...' '--input-type' 'Kind of document input' '--id' 'Only these job IDs (repeatable or comma-separated)' '--expand' 'Include configuration and/or extract_metadata (repeatable or comma-se...' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--below' 'The confidence threshold: values under it are flagged (0..1)' '--field' 'Only this field path and what lies under it (repeatable or comma-sepa...' '--by' 'One row per field, or per configuration and field (rows gain a leadin...' '--max-flagged' 'Values below the threshold listed in -o json\'s `flagged`, newest firs...' '--format' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '-o' 'Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size' 'Jobs per request (API page_size)' '--fail-if-any' 'Exit 1 when any value is below the threshold (a CI gate)' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs watch'
             set -g __lx_subs
             set -g __lx_subd
@@ -135,17 +145,17 @@ function __lx_optval
     switch "$argv[1]|$argv[2]"
         case '|--profile' '|-p'
             set -g __lx_kind 'p'
-        case 'jobs list|--status' 'jobs list|-s' 'jobs wait|--status' 'jobs wait|-s' 'jobs stats|--status' 'jobs stats|-s' 'jobs errors|--status' 'jobs errors|-s' 'jobs watch|--status' 'jobs watch|-s'
+        case 'jobs list|--status' 'jobs list|-s' 'jobs export|--status' 'jobs export|-s' 'jobs wait|--status' 'jobs wait|-s' 'jobs stats|--status' 'jobs stats|-s' 'jobs errors|--status' 'jobs errors|-s' 'jobs review|--status' 'jobs review|-s' 'jobs watch|--status' 'jobs watch|-s'
             set -g __lx_kind 'i' 'PENDING' 'THROTTLED' 'RUNNING' 'COMPLETED' 'FAILED' 'CANCELLED'
-        case 'jobs list|--input-type' 'jobs wait|--input-type' 'jobs stats|--input-type' 'jobs errors|--input-type' 'jobs watch|--input-type'
+        case 'jobs list|--input-type' 'jobs export|--input-type' 'jobs wait|--input-type' 'jobs stats|--input-type' 'jobs errors|--input-type' 'jobs review|--input-type' 'jobs watch|--input-type'
             set -g __lx_kind 'i' 'file_id' 'parse_job_id'
-        case 'jobs list|--id' 'jobs wait|--id' 'jobs stats|--id' 'jobs errors|--id' 'jobs watch|--id'
+        case 'jobs list|--id' 'jobs export|--id' 'jobs wait|--id' 'jobs stats|--id' 'jobs errors|--id' 'jobs review|--id' 'jobs watch|--id'
             set -g __lx_kind 'j'
-        case 'jobs list|--expand' 'jobs wait|--expand' 'jobs stats|--expand' 'jobs errors|--expand' 'jobs watch|--expand'
+        case 'jobs list|--expand' 'jobs export|--expand' 'jobs wait|--expand' 'jobs stats|--expand' 'jobs errors|--expand' 'jobs review|--expand' 'jobs watch|--expand'
             set -g __lx_kind 'l' 'configuration' 'extract_metadata'
-        case 'jobs list|--format' 'jobs list|-o' 'jobs get|--format' 'jobs get|-o' 'jobs result|--format' 'jobs result|-o' 'jobs wait|--format' 'jobs wait|-o' 'jobs stats|--format' 'jobs stats|-o' 'jobs errors|--format' 'jobs errors|-o' 'jobs watch|--format' 'jobs watch|-o' 'config list|--format' 'config list|-o'
+        case 'jobs list|--format' 'jobs list|-o' 'jobs get|--format' 'jobs get|-o' 'jobs result|--format' 'jobs result|-o' 'jobs export|--format' 'jobs export|-o' 'jobs wait|--format' 'jobs wait|-o' 'jobs stats|--format' 'jobs stats|-o' 'jobs errors|--format' 'jobs errors|-o' 'jobs review|--format' 'jobs review|-o' 'jobs watch|--format' 'jobs watch|-o' 'config list|--format' 'config list|-o'
             set -g __lx_kind 'i' 'table' 'wide' 'json' 'jsonl' 'csv' 'tsv'
-        case 'jobs list|--fields' 'jobs list|-f' 'jobs get|--fields' 'jobs get|-f' 'jobs result|--fields' 'jobs result|-f' 'jobs wait|--fields' 'jobs wait|-f' 'jobs watch|--fields' 'jobs watch|-f'
+        case 'jobs list|--fields' 'jobs list|-f' 'jobs get|--fields' 'jobs get|-f' 'jobs result|--fields' 'jobs result|-f' 'jobs export|--fields' 'jobs export|-f' 'jobs wait|--fields' 'jobs wait|-f' 'jobs watch|--fields' 'jobs watch|-f'
             set -g __lx_kind 'l' 'id' 'status' 'created_at' 'updated_at' 'project_id' 'input' 'file_input' 'document_input_value' 'configuration_id' 'error_message' 'duration_seconds' 'configuration' 'configuration.data_schema' 'configuration.advanced_citations' 'configuration.cite_sources' 'configuration.confidence_scores' 'configuration.disable_cache' 'configuration.extract_version' 'configuration.version' 'configuration.extraction_target' 'configuration.lang' 'configuration.max_pages' 'configuration.parse_config_id' 'configuration.parse_tier' 'configuration.sheet_names' 'configuration.spreadsheet_mode' 'configuration.system_prompt' 'configuration.target_pages' 'configuration.tier' 'extract_metadata' 'extract_metadata.field_metadata' 'extract_metadata.field_metadata.document_metadata' 'extract_metadata.field_metadata.page_metadata' 'extract_metadata.field_metadata.row_metadata' 'extract_metadata.parse_job_id' 'extract_metadata.parse_tier' 'extract_result' 'metadata' 'metadata.usage' 'metadata.usage.num_document_tokens' 'metadata.usage.num_output_tokens' 'metadata.usage.num_pages_extracted' 'metadata.usage.num_pages_billed' 'usage' 'usage.credits' 'usage.extract_credits' 'usage.parse_credits'
         case 'jobs get|--expand'
             set -g __lx_kind 'l' 'configuration' 'extract_metadata' 'usage'
@@ -153,6 +163,10 @@ function __lx_optval
             set -g __lx_kind 'i' 'json' 'jsonl' 'csv' 'tsv' 'table' 'wide'
         case 'jobs stats|--by'
             set -g __lx_kind 'i' 'status' 'day' 'hour' 'configuration' 'tier' 'input-type'
+        case 'jobs review|--field'
+            set -g __lx_kind 'f'
+        case 'jobs review|--by'
+            set -g __lx_kind 'i' 'field' 'configuration'
         case '*'
             set -g __lx_kind ''
     end
@@ -162,8 +176,6 @@ end
 # command takes no argument there.
 function __lx_argval
     switch "$argv[1]|$argv[2]"
-        case 'jobs result|0'
-            set -g __lx_kind 'j'
         case 'config get|0' 'config set|0' 'config unset|0'
             set -g __lx_kind 'w' 'api_key' 'base_url' 'project_id' 'organization_id' 'format' 'page_size' 'default_profile'
         case 'config set|1'
@@ -177,7 +189,7 @@ function __lx_argval
             end
         case 'completion install|0'
             set -g __lx_kind 'w' 'bash' 'zsh' 'fish'
-        case 'jobs get|''*' 'jobs wait|''*' 'jobs cancel|''*' 'jobs delete|''*'
+        case 'jobs get|''*' 'jobs result|''*' 'jobs wait|''*' 'jobs cancel|''*' 'jobs delete|''*'
             set -g __lx_kind 'j'
         case '*'
             set -g __lx_kind -

@@ -29,18 +29,6 @@ def job_ids(state: Session, args: Sequence[str]) -> list[str]:
     return ids
 
 
-def one_id(state: Session, arg: str) -> str:
-    """The job ID argument, or the one ID on stdin for `-` (of `lx jobs result`)."""
-    from llamaextract_cli.jobs.ids import from_args
-
-    env = state.env
-    ids = from_args([arg], env.stdin, stdin_isatty=bool(env.stdin_isatty), command=state.command)
-    if len(ids) != 1:
-        got = "no job ID" if not ids else f"{len(ids)} job IDs"
-        raise UsageError(f"lx jobs result takes one job; stdin held {got}")
-    return ids[0]
-
-
 def scope_params(
     state: Session, expand: Sequence[str] = (), project: str | None = None, org: str | None = None
 ) -> list[tuple[str, str]]:
@@ -109,7 +97,8 @@ def completed_result(job: Mapping[str, Any], command: Callable[..., str] | None 
             raise JobsFailed(f"job {job_id} is CANCELLED, so it has no result")
         build = command or (lambda *args: " ".join(["lx", *args]))
         raise JobsFailed(
-            f"job {job_id} is {status}, so it has no result yet; wait for it, then read it",
+            f"job {job_id} is {status}, so it has no result yet",
+            hint="wait for it, then read it",
             command=f"{build('jobs', 'wait', str(job_id))} && "
             f"{build('jobs', 'result', str(job_id))}",
         )
