@@ -4,7 +4,8 @@ from __future__ import annotations
 
 STATUSES = ("PENDING", "THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
 TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+FORMATS = ("table", "json", "jsonl", "yaml", "csv", "tsv")
+ERROR_FORMATS = ("text", "json")
 LIST_EXPAND = ("configuration", "extract_metadata")
 GET_EXPAND = ("configuration", "extract_metadata", "usage")
 INPUT_TYPES = ("file_id", "parse_job_id")

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from llamaextract_cli.api.query import JobFilter
     from llamaextract_cli.settings.profiles import Resolved
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+from llamaextract_cli.choices import FORMATS
 
 
 @dataclass
@@ -29,6 +29,7 @@ class State:
     no_color: bool = False
     allow_http: bool = False
     argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
+    error_format: str | None = None  # text|json, once the root's options are read
     _settings: Resolved | None = None
     _client: ApiClient | None = None
 
@@ -114,6 +115,13 @@ class State:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+    def fail_line(self, error: Any) -> None:
+        """One failure line on stderr (an `LxError`) in the run's --error-format, for
+        failures that do not end the run (an ID among several not found)."""
+        from llamaextract_cli.output.error_line import write_error
+
+        write_error(self.env.stderr, self.error_format or "text", error)
 
 
 def get_state(ctx: Any) -> State:

@@ -8,7 +8,8 @@
     finally:
         renderer.close()          # closes the JSON array; [] for zero items
 
-Formats: `json` (one array, streamed), `jsonl` (one object a line), `csv`,
+Formats: `json` (one array, streamed), `jsonl` (one object a line), `yaml` (one
+document per item, see `output.yamlout`), `csv`,
 `tsv` (header, then one row per item; see `output.delimited` for the
 flattening rule) and `table` (a streaming fixed-width table; see
 `output.table`). Renderers write only to the stream they are given and know
@@ -32,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from llamaextract_cli.output.columns import Column
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+from llamaextract_cli.choices import FORMATS
 
 __all__ = ["FORMATS", "Column", "Renderer", "make_renderer"]
 
@@ -79,6 +80,10 @@ def make_renderer(
         from llamaextract_cli.output.jsonout import JsonRenderer
 
         return JsonRenderer(stream, cols)
+    if fmt == "yaml":
+        from llamaextract_cli.output.yamlout import YamlRenderer
+
+        return YamlRenderer(stream, cols)
     if fmt in ("csv", "tsv"):
         from llamaextract_cli.output.columns import CSV_COLUMNS
 

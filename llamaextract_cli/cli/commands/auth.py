@@ -14,6 +14,7 @@ import typer
 
 from llamaextract_cli.cli import login as auth_flow
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.output.text import emit
 
@@ -133,6 +134,7 @@ def logout(ctx: typer.Context) -> None:
 
 
 @app.command()
+@jq_option
 def status(
     ctx: typer.Context,
     output: Annotated[
@@ -140,8 +142,8 @@ def status(
         typer.Option(
             "--format",
             "-o",
-            help="text (default) or json / jsonl (one object).",
-            metavar="text|json|jsonl",
+            help="text (default), or json / jsonl / yaml (one object).",
+            metavar="text|json|jsonl|yaml",
         ),
     ] = None,
     no_check: Annotated[
@@ -160,6 +162,7 @@ def status(
     Examples:
       lx auth status
       lx --profile eu auth status -o json | jq .check
+      lx auth status --jq .api_key_source
       lx auth status >/dev/null 2>&1 || lx auth login
     """
     from llamaextract_cli.output.auth_view import status_info, write_status
@@ -167,8 +170,10 @@ def status(
     fmt = ("text" if output is None else output).lower()  # `-o ""` is no format
     if fmt in ("table", "text"):
         fmt = "text"
-    elif fmt not in ("json", "jsonl"):
-        raise UsageError(f"-o {output!r} is not one of text, json, jsonl", hint="e.g. -o json")
+    elif fmt not in ("json", "jsonl", "yaml"):
+        raise UsageError(
+            f"-o {output!r} is not one of text, json, jsonl, yaml", hint="e.g. -o json"
+        )
     state = get_state(ctx)
     resolved = state.settings()
     check, failure = auth_flow.status_check(state, resolved, check=not no_check)

@@ -12,6 +12,7 @@ from llamaextract_cli.cli import options
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.commands.jobs.listing import print_fields
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
     FieldsOpt,
@@ -87,6 +88,7 @@ def expand_values(values: Sequence[str] | None) -> tuple[str, ...]:
 
 
 @app.command("get", help=GET_HELP)
+@jq_option
 def get_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -127,7 +129,7 @@ def get_cmd(
             color=color,
             pretty=bool(env.stdout_isatty),
         )
-    jobs_out.write_failures(env.stderr, outcomes)
+    jobs_out.write_failures(env.stderr, outcomes, state.error_format or "text")
     code = lookup.exit_status(outcomes)
     if code:
         raise typer.Exit(code)
@@ -137,6 +139,7 @@ def get_cmd(
 
 
 @app.command("result", help=RESULT_HELP)
+@jq_option
 def result_cmd(
     ctx: typer.Context,
     job_id: Annotated[

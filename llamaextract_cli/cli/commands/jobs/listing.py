@@ -9,6 +9,7 @@ import typer
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
     AllOpt,
@@ -51,6 +52,7 @@ def print_fields(stream: object) -> None:
 
 
 @app.command("list", help=LIST_HELP)
+@jq_option(json_lines=lambda args: bool(args.get("watch")))
 @job_filters
 def list_jobs(
     ctx: typer.Context,

@@ -13,6 +13,7 @@ from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FormatOpt, PageSizeOpt, job_filters
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.jobs.stats import GROUPINGS
@@ -129,6 +130,7 @@ def _write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any
 
 
 @app.command("stats", help=STATS_HELP)
+@jq_option
 @job_filters
 def stats(
     ctx: typer.Context,
@@ -163,11 +165,10 @@ def stats(
 
 def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
     result = acc.result()
-    if fmt == "json":
-        import json
+    if fmt in ("json", "yaml"):
+        from llamaextract_cli.output.jobs_out import write_value
 
-        state.env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        state.env.stdout.flush()
+        write_value(state.env.stdout, result, pretty=True, fmt=fmt)
         return
     if fmt == "table":
         from llamaextract_cli.output.triage_view import render_stats
@@ -179,6 +180,7 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
 
 
 @app.command("errors", help=ERRORS_HELP)
+@jq_option
 @job_filters
 def errors(
     ctx: typer.Context,

@@ -10,9 +10,11 @@ from typing import Annotated
 
 import typer
 
+from llamaextract_cli import choices
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, OrgOpt, ProjectOpt, parse_field_list
 from llamaextract_cli.errors import NotFoundError, UsageError
 from llamaextract_cli.jobs import lookup, wait
@@ -45,7 +47,7 @@ FinalFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        click_type=Choice(("table", "json", "jsonl", "csv", "tsv"), case_sensitive=False),
+        click_type=Choice(choices.FORMATS, case_sensitive=False),
         help="Print the final jobs on stdout in this format (default: nothing on stdout; "
         "with -f alone, the format `lx jobs get` would use).",
         show_default=False,
@@ -54,6 +56,7 @@ FinalFormatOpt = Annotated[
 
 
 @app.command("wait", help=WAIT_HELP)
+@jq_option
 def wait_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -115,7 +118,7 @@ def wait_cmd(
             pretty=bool(env.stdout_isatty),
         )
     if unknown:
-        wait_view.write_not_found(env.stderr, unknown)
+        wait_view.write_not_found(env.stderr, unknown, state.error_format or "text")
         raise typer.Exit(int(NotFoundError.exit_status))
     wait.raise_outcome(result, limit)
 

@@ -31,6 +31,7 @@ import typer
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FieldsOpt, FormatOpt, job_filters
 from llamaextract_cli.errors import Interrupted, UsageError
 
@@ -48,7 +49,8 @@ WATCH_HELP = """Follow jobs as their status changes (the live form of `jobs list
 Polls the first page of the query (newest first, --limit jobs, default 30) every
 --interval seconds. In a terminal: a live table, rows that changed since the last
 refresh highlighted and marked *, a footer counting jobs by status. Ctrl-C stops
-(exit 130). Off a terminal (or with -o jsonl/json): one JSON line per status change,
+(exit 130). Off a terminal (or with -o jsonl/json): one JSON line per status change
+(-o yaml: one YAML document each),
 {"id", "status", "previous_status", "updated_at", "observed_at"}, plus any
 --fields; the first poll reports every job with previous_status null.
 
@@ -148,14 +150,23 @@ def run_watch(
         if fmt == "table" and state.env.stdout_isatty:
             _live(state, loop, fields, interval)
         else:
-            _stream(state, loop, fields)
+            _stream(state, loop, fields, yaml=fmt == "yaml")
     except KeyboardInterrupt:  # typer would turn it into a silent exit 130
         raise Interrupted("interrupted") from None
 
 
-def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None:
+def _stream(
+    state: State, loop: Iterator[Any], fields: list[str] | None, *, yaml: bool = False
+) -> None:
     from llamaextract_cli.jobs.fields import compile_path
     from llamaextract_cli.output.encode import dumps
+
+    if yaml:
+        from llamaextract_cli.output.yamlout import document as encode
+    else:
+
+        def encode(value: Any) -> str:
+            return dumps(value) + "\n"
 
     getters = [(f, compile_path(f)) for f in fields or ()]
     out = state.env.stdout
@@ -171,7 +182,7 @@ def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None
             }
             for name, get in getters:
                 event.setdefault(name, get(job))
-            out.write(dumps(event) + "\n")  # one write per line: never half a line
+            out.write(encode(event))  # one write per event: never half of one
             out.flush()
 
 
@@ -216,6 +227,7 @@ def _watch_columns(column: Any) -> list[Any]:
 
 
 @app.command("watch", help=WATCH_HELP)
+@jq_option(json_lines=True)
 @job_filters
 def watch(
     ctx: typer.Context,
