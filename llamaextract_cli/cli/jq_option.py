@@ -124,7 +124,7 @@ def filtered_stdout(state: Any, expression: str, *, whole: bool) -> Iterator[Non
     state.env = replace(env, stdout=sink, stdout_isatty=False)
     try:
         yield
-    except click_exit() as e:  # typer.Exit: the command's own status, unless 0
+    except typer.Exit as e:  # the command's own status, unless 0
         state.env = env
         sink.finish(complete=False)
         if sink.failures and not e.exit_code:
@@ -144,4 +144,3 @@ def click_exit() -> type[BaseException]:
     from typer._click.exceptions import Exit
 
     return Exit
-

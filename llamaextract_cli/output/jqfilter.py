@@ -82,8 +82,9 @@ _SMALL = 10**16
 
 def doubles_text(text: str) -> tuple[str, bool]:
     """`text` with every integral float under 10^16 written as an integer (`12.0` → `12`,
-    which every jq prints alike), and whether it also holds numbers only jq arithmetic
-    makes doubles of (exponents, -0, big integers): then the canonicalizing program runs.
+    which every jq prints alike) and every integer beyond 2^53 as the double nearest to
+    it, and whether it holds numbers only jq arithmetic makes doubles of (exponents,
+    -0, big integers): then the canonicalizing program runs.
     """
     from llamaextract_cli.output.encode import dumps
 
@@ -101,8 +102,9 @@ def doubles_text(text: str) -> tuple[str, bool]:
             if "e" in repr(v) or not math.isfinite(v) or v == 0:
                 exotic = True
             return v
-        if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= _SMALL:
+        if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 2**53:
             exotic = True
+            return float(v)  # rounded here: libjq rounds long literals to 17 digits first
         elif isinstance(v, dict):
             return {k: fix(x) for k, x in v.items()}
         elif isinstance(v, list):
@@ -140,7 +142,7 @@ def runtime_message(message: str) -> str:
 def number_text(value: float | int) -> str:
     """A number as jq 1.6 prints it: the shortest digits of the double, jq's layout."""
     if isinstance(value, int):
-        if -(10**16) < value < 10**16:
+        if -(2**53) <= value <= 2**53:  # exactly a double, and never in exponent form
             return str(value)
         value = float(value)
     short = repr(value)
