@@ -26,8 +26,9 @@ FormatOpt = Annotated[
         "--format",
         "-o",
         click_type=Choice(choices.FORMATS, case_sensitive=False),
-        help="Output format. Default: table on a terminal, jsonl when piped "
-        "(LX_FORMAT or the profile's `format` setting change the default).",
+        help="Output format (yaml: the values of json, a document per item). Default: "
+        "table on a terminal, jsonl when piped (LX_FORMAT or the profile's `format` "
+        "setting change the default).",
         show_default=False,
     ),
 ]

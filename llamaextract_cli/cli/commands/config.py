@@ -156,6 +156,7 @@ def list_(ctx: typer.Context, output: FormatOpt = None) -> None:
       lx config list
       lx --profile eu config list -o json
       lx config list -o jsonl | jq -r 'select(.source == "none") | .key'
+      lx config list --jq 'select(.source == "none") | .key'
     """
     state = get_state(ctx)
     resolved = state.settings()

@@ -51,6 +51,7 @@ API does not know, the jobs found are printed, each unknown ID is named on stder
 Examples:
   lx jobs get ext-123                                  # a panel per job
   lx jobs get ext-123 -o json | jq .error_message
+  lx jobs get ext-123 --jq .error_message            # built-in jq, printed as jq -r
   lx jobs get ext-1 ext-2 -f id,status,usage.credits -o csv
   lx jobs get ext-123 --expand configuration,extract_metadata -o json
   lx jobs list -s FAILED -o jsonl | lx jobs get - -o jsonl
@@ -73,6 +74,8 @@ Examples:
   lx jobs result ext-123 | jq .total
   lx jobs result ext-123 -o csv > pages.csv
   lx jobs result ext-123 -f page,invoice_number,total -o tsv
+  lx jobs result ext-123 --jq .total                 # per row for an array result
+  lx jobs result ext-123 -o yaml
   lx jobs wait "$JOB" && lx jobs result "$JOB" -o json > result.json
 """
 

@@ -34,6 +34,9 @@ Every query parameter of GET /api/v2/extract is a flag; pages are fetched for yo
 Examples:
   lx jobs list --status FAILED --since 24h          # in a terminal
   lx jobs list --since 7d -o jsonl | jq -r .id      # in a pipe (jsonl is the default there)
+  lx jobs list --since 7d --jq .id                  # the same, with no jq binary
+  lx jobs list --all -o json --jq 'group_by(.status) | map({(.[0].status): length}) | add'
+  lx jobs list -L 5 -o yaml                         # one YAML document per job
   lx jobs list -s failed -s cancelled -f id,status,error_message -o csv
   lx jobs list --all --since 1h --status FAILED --fail-if-any >/dev/null || alert
   lx --profile sandbox jobs list                    # the built-in emulator, no account

@@ -46,6 +46,7 @@ Examples:
   lx jobs stats                                  # last 7 days, in a terminal
   lx jobs stats --since 24h --by configuration
   lx jobs stats --since 30d -o json | jq .failure_rate
+  lx jobs stats --since 30d -o json --jq .failure_rate   # no jq binary needed
   lx jobs stats --since 2w --by tier -o csv > tiers.csv
 """
 
@@ -70,6 +71,7 @@ Examples:
   lx jobs errors                                 # last 7 days
   lx jobs errors --since 24h -c cfg-123 -L 5
   lx jobs errors -o json | jq -r '.[0].job_ids[]' | lx jobs get -
+  lx jobs errors --jq '"\\(.count) \\(.pattern)"'
   lx jobs errors --since 1h --fail-if-any >/dev/null || alert "extract jobs failing"
 """
 

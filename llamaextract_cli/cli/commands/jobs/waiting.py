@@ -27,8 +27,8 @@ poll up to 30 s, and it grows faster when the API answers 429. In a terminal a
 live table of the jobs is shown on stderr, and cleared at the end; otherwise one
 line per status change. At the end, one summary line per job on stderr.
 
-Nothing is written on stdout unless -o or -f asks for the final jobs (in the
-formats of `lx jobs get`: `-o json` of one ID is the job's object).
+Nothing is written on stdout unless -o, -f or --jq asks for the final jobs (in
+the formats of `lx jobs get`: `-o json` of one ID is the job's object).
 
 Exit status: 0 every job COMPLETED; 1 a job FAILED or was CANCELLED (named, with
 its error message); 124 --timeout ran out (the unfinished jobs are named);
@@ -39,6 +39,7 @@ Examples:
   lx jobs wait "$JOB" --timeout 10m || exit 1      # gate a CI step
   lx jobs wait ext-1 ext-2 --interval 5
   lx jobs wait "$JOB" -o json | jq .usage.credits
+  lx jobs wait "$JOB" --jq .usage.credits          # --jq prints the final jobs
   lx jobs list -s RUNNING -o jsonl | lx jobs wait - --timeout 1h
 """
 

@@ -58,6 +58,7 @@ refresh highlighted and marked *, a footer counting jobs by status. Ctrl-C stops
 Examples:
   lx jobs watch --since 1h                       # live table
   lx jobs watch --id "$JOB" --until-terminal -o jsonl | jq -r .status
+  lx jobs watch --id "$JOB" --until-terminal --jq .status
   lx jobs list --watch --status RUNNING --interval 10
   lx jobs watch --count 3 --interval 2 > changes.jsonl
 """
