@@ -15,7 +15,7 @@ import typer
 from llamaextract_cli.cli import login as auth_flow
 from llamaextract_cli.cli.context import get_state
 from llamaextract_cli.cli.jq_option import jq_option
-from llamaextract_cli.errors import UsageError
+from llamaextract_cli.cli.options import TextFormatOpt, text_format
 from llamaextract_cli.output.text import emit
 
 HELP = """Store, remove and check the API key of a profile.
@@ -137,15 +137,7 @@ def logout(ctx: typer.Context) -> None:
 @jq_option
 def status(
     ctx: typer.Context,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-o",
-            help="text (default), or json / jsonl / yaml (one object).",
-            metavar="text|json|jsonl|yaml",
-        ),
-    ] = None,
+    output: TextFormatOpt = None,
     no_check: Annotated[
         bool,
         typer.Option("--no-check", help="Do not send the request that checks the key."),
@@ -167,13 +159,7 @@ def status(
     """
     from llamaextract_cli.output.auth_view import status_info, write_status
 
-    fmt = ("text" if output is None else output).lower()  # `-o ""` is no format
-    if fmt in ("table", "text"):
-        fmt = "text"
-    elif fmt not in ("json", "jsonl", "yaml"):
-        raise UsageError(
-            f"-o {output!r} is not one of text, json, jsonl, yaml", hint="e.g. -o json"
-        )
+    fmt = text_format(output)
     state = get_state(ctx)
     resolved = state.settings()
     check, failure = auth_flow.status_check(state, resolved, check=not no_check)
