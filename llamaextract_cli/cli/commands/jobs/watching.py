@@ -19,6 +19,7 @@ and `now`, so nothing really sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -192,12 +193,29 @@ def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval:
 
     from llamaextract_cli.cli.commands.jobs.triage import console_for
     from llamaextract_cli.output.columns import Column, columns_for_fields
-    from llamaextract_cli.output.triage_view import watch_view
 
     columns = columns_for_fields(fields) if fields else _watch_columns(Column)
     console = console_for(state)
+    try:
+        _live_loop(
+            Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False),
+            console,
+            loop,
+            columns,
+            interval,
+        )
+    finally:  # a Ctrl-C inside Live's start skips its exit: the cursor must come back
+        with contextlib.suppress(Exception):
+            console.show_cursor(True)
+
+
+def _live_loop(
+    live_view: Any, console: Any, loop: Iterator[Any], columns: Any, interval: float
+) -> None:
+    from llamaextract_cli.output.triage_view import watch_view
+
     first = True
-    with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
+    with live_view as live:
         for jobs, changes, observed in loop:
             now = datetime.fromtimestamp(observed, timezone.utc)
             changed = set() if first else {str(j.get("id")) for j, _ in changes}
