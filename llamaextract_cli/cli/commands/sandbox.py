@@ -46,6 +46,7 @@ Examples:
   lx sandbox serve --live 4                    # 4 jobs that finish in ~10 s: try jobs wait
   lx sandbox serve --rate-limit 5 --retry-after ms --error-rate 0.1 --latency 200
   lx sandbox serve --fault-schedule 500,429:date,truncate,ok
+  lx sandbox serve --jobs 10000 --latency 100 --span 2h   # all jobs in the last 2 hours
 
 \b
 Then, in another terminal:
@@ -121,6 +122,15 @@ def serve(
             help="Anchor of the data set's timestamps, ISO 8601 (default: the current "
             "time). Fix it for reproducible output.",
             metavar="ISO",
+        ),
+    ] = None,
+    span: Annotated[
+        str | None,
+        typer.Option(
+            "--span",
+            help="Put every job within this long before --now (e.g. 2h): a skewed window, "
+            "for timing time slices. Default: spread over 30 days.",
+            metavar="DURATION",
         ),
     ] = None,
     max_page_size: Annotated[
@@ -256,6 +266,16 @@ def serve(
             raise typer.BadParameter(
                 f"{now!r} is not an ISO 8601 date-time ({e})", param_hint="--now"
             ) from None
+    span_ms = None
+    if span is not None:
+        from llamaextract_cli.timeparse import TimeParseError, parse_duration
+
+        try:
+            span_ms = int(parse_duration(span) * 1000)
+        except TimeParseError as e:
+            raise typer.BadParameter(str(e), param_hint="--span") from None
+        if not 0 < span_ms <= 30 * 86_400_000:
+            raise typer.BadParameter("must be more than 0 and at most 30d", param_hint="--span")
     schedule = [s for s in (fault_schedule or "").split(",") if s.strip()]
     try:
         faults = FaultConfig(
@@ -279,7 +299,7 @@ def serve(
         raise typer.BadParameter(str(e), param_hint=hint) from None
     env = getattr(ctx.obj, "env", None)  # the run's State, when lx's root command made one
     err = getattr(env, "stderr", None) or sys.stderr
-    _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults, err)
+    _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults, err, span_ms)
 
 
 def _is_loopback(host: str) -> bool:
@@ -305,6 +325,7 @@ def _run(
     max_page_size: int,
     faults: FaultConfig,
     err: TextIO,
+    span_ms: int | None = None,
 ) -> None:
     import signal
     import threading
@@ -321,6 +342,7 @@ def _run(
         now=now,
         faults=faults,
         max_page_size=max_page_size,
+        span_ms=span_ms,
     )
     server = SandboxServer(sandbox, host=host, port=port)
     stop = threading.Event()

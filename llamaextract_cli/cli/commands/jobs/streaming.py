@@ -26,6 +26,7 @@ def stream_jobs(
 ) -> int:
     """List jobs to stdout; returns how many were written."""
     from llamaextract_cli.api.pager import Listing, iter_jobs
+    from llamaextract_cli.api.window import iter_window
     from llamaextract_cli.output import make_renderer
 
     env = state.env
@@ -42,15 +43,25 @@ def stream_jobs(
     )
     count = 0
     ids: list[str] = []
-    jobs = iter_jobs(
-        client,
-        filters,
-        limit=limit,
-        page_size=state.page_size(page_size),
-        trim=page_size is None,  # an explicit --page-size is sent as given
-        token=page_token,
-        info=info,
-    )
+    if limit is None:  # the whole window: in concurrent time slices when it has a --since
+        jobs = iter_window(
+            client,
+            filters,
+            concurrency=state.concurrency(),
+            page_size=state.page_size(page_size),
+            token=page_token,
+            info=info,
+        )
+    else:
+        jobs = iter_jobs(
+            client,
+            filters,
+            limit=limit,
+            page_size=state.page_size(page_size),
+            trim=page_size is None,  # an explicit --page-size is sent as given
+            token=page_token,
+            info=info,
+        )
     pages_seen = 0
     try:
         for job in jobs:

@@ -86,9 +86,16 @@ def _window(filters: JobFilter) -> tuple[JobFilter, Window]:
 
 
 def _jobs(state: State, filters: JobFilter, page_size: int | None) -> Iterator[dict[str, Any]]:
-    from llamaextract_cli.api.pager import iter_jobs
+    """Every job of the window, in concurrent time slices (aggregations need no order)."""
+    from llamaextract_cli.api.window import iter_window
 
-    return iter_jobs(state.client(), filters, page_size=state.page_size(page_size))
+    return iter_window(
+        state.client(),
+        filters,
+        concurrency=state.concurrency(),
+        page_size=state.page_size(page_size),
+        ordered=False,
+    )
 
 
 def _width(state: State) -> int:
