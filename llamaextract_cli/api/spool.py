@@ -51,9 +51,7 @@ class Spool:
 
     def to_memory(self, count: int) -> bool:
         """Whether `count` more jobs may be kept in memory (order is kept either way)."""
-        return (
-            self.due and self._read == self._written and len(self.memory) + count <= self.budget
-        )
+        return self.due and self._read == self._written and len(self.memory) + count <= self.budget
 
     def put_memory(self, items: list[dict[str, Any]]) -> None:
         self.memory.extend(items)
@@ -64,7 +62,8 @@ class Spool:
 
     def write_file(self, blob: bytes, count: int) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="lx-spool-", dir=self._tmpdir)
+            # closed by close(): the spool outlives any one block
+            self._file = tempfile.TemporaryFile(prefix="lx-spool-", dir=self._tmpdir)  # noqa: SIM115
         os.pwrite(self._file.fileno(), blob, self._written)
         self._written += len(blob)
         self.spilled += count

@@ -378,7 +378,8 @@ class _Run:
         listing = Listing()
         gated = cast("ApiClient", _Gated(self.client, self.limit, self.stop))
         previous: int | None = None
-        for page in _pages(gated, self._params(s), None, lambda: self.page_size, listing, self.stop):
+        size = lambda: self.page_size  # noqa: E731
+        for page in _pages(gated, self._params(s), None, size, listing, self.stop):
             items = page["items"]
             s.pages += 1
             with self.cond:
@@ -487,7 +488,7 @@ class _Run:
             at = group.order.index(s) + 1 if self.ordered else 0
             lowers = [*points[1:], s.lo]
             made = []
-            for upper, lower in zip(points, lowers):
+            for upper, lower in zip(points, lowers, strict=True):
                 qlo = s.query_lo if lower == s.lo else from_us(lower)
                 new = self._new(s.status, lower, upper, qlo, from_us(upper))
                 new.expected = share
@@ -514,5 +515,3 @@ def _ms(us: int) -> str:
     """A slice's end for --debug: ISO 8601 to the millisecond (split points are whole ms)."""
     text = iso_utc(from_us(us - us % 1000))
     return text if "." not in text else text[:-4] + "Z"
-
-

@@ -49,9 +49,9 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
     duration: every job within it before now), e.g.
     `sandbox://?jobs=600&seed=7&shape=seed&now=2026-01-01T00:00:00Z&span=2h`.
     """
-    from llamaextract_cli.timeparse import TimeParseError, parse_duration
     from llamaextract_cli.sandbox.app import SandboxApp
     from llamaextract_cli.sandbox.transport import SandboxTransport
+    from llamaextract_cli.timeparse import TimeParseError, parse_duration
 
     options = dict(parse_qsl(urlsplit(url).query))
     try:
