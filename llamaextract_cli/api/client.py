@@ -55,6 +55,7 @@ class ApiClient:
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
         self._local = threading.local()  # per thread: the --debug prefix (a time slice)
+        self.last_headers: httpx.Headers | None = None  # of the last answer (`lx doctor`)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
@@ -131,6 +132,7 @@ class ApiClient:
         except (httpx.TransportError, OSError) as e:
             return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
         elapsed = (time.perf_counter() - started) * 1000
+        self.last_headers = response.headers
         body = response.content
         if self._log:
             self.log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")
