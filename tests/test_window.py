@@ -490,3 +490,22 @@ def test_bad_concurrency_is_one_plain_line(lx: Runner, value: str, says: str) ->
 def test_defaults_without_a_flag(lx: Runner) -> None:
     r = run_on(lx, make_app(), "--debug", "jobs", "stats", *WINDOW, "-o", "json")
     assert r.code == 0 and "in 4 slices, up to 4 requests at once" in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("jobs", "export", "--all", *WINDOW, "--page-size", "30", "-o", "jsonl"),
+        ("jobs", "review", *WINDOW, "--page-size", "30", "-o", "json"),
+    ],
+    ids=["export", "review"],
+)
+def test_export_and_review_read_the_window_in_slices_with_the_same_output(
+    lx: Runner, args: tuple[str, ...]
+) -> None:
+    app = make_app(jobs=400)
+    want = run_on(lx, app, "--concurrency", "1", *args)
+    got = run_on(lx, app, "--debug", "--concurrency", "8", *args)
+    assert want.code == got.code == 0, got.stderr[-300:]
+    assert got.stdout == want.stdout and want.stdout.strip()
+    assert "in 8 slices" in got.stderr
