@@ -119,7 +119,7 @@ def test_skew_is_split_adaptively_and_shown_by_debug(lx: Runner) -> None:
     assert splits, "the busy slice never split"
     done = [line for line in lines if "] done: " in line]
     busy = [line for line in done if not line.endswith("done: 0 jobs in 1 page")]
-    assert len(busy) >= 4, "the jobs were not spread over the workers"
+    assert len(busy) >= 2, "the jobs were not spread over the slices"
     assert sum(int(line.split("done: ")[1].split()[0]) for line in done) == 1500
     assert any(line.startswith("[slice ") and "> GET " in line for line in lines)
     assert lines[-1].startswith("slices: ") and "requests in flight" in lines[-1]
