@@ -213,9 +213,13 @@ def progress(text: str) -> None:
 class Server:
     """`lx sandbox serve --port 0` in its own process; the URL is read from its stderr."""
 
-    def __init__(self, jobs: int, latency_ms: float = 0.0) -> None:
+    def __init__(
+        self, jobs: int, latency_ms: float = 0.0, *, span: str | None = None, rate_limit: int = 0
+    ) -> None:
         self.jobs = jobs
         self.latency_ms = latency_ms
+        self.span = span  # every job within this long before NOW (a skewed window)
+        self.rate_limit = rate_limit
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
 
@@ -244,6 +248,10 @@ class Server:
         ]
         if self.latency_ms:
             cmd += ["--latency", f"{self.latency_ms:g}"]
+        if self.span:
+            cmd += ["--span", self.span]
+        if self.rate_limit:
+            cmd += ["--rate-limit", str(self.rate_limit)]
         self._proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT
         )
@@ -627,6 +635,7 @@ def throughput(report: Report, plan: Plan, env: dict[str, str], lx: str, srv: Se
         Case(
             "bare-json", "bare httpx loop, json", client("bare_list.py", url, "--decoder", "json")
         ),
+        Case("stdlib-orjson", "stdlib http.client loop, orjson", client("stdlib_list.py", url)),
     ]
     for mode in plan.sdk_modes:
         what = (
@@ -660,6 +669,20 @@ def throughput(report: Report, plan: Plan, env: dict[str, str], lx: str, srv: Se
             1.3,
             detail=f"{srv.jobs / stats[key].wall:,.0f} jobs/s bare",
         )
+    report.target(
+        "no latency: lx jsonl / bare httpx + orjson loop (issue 15)",
+        lxj / stats["bare-orjson"].wall,
+        1.15,
+        detail=f"{lxj:.2f} s vs {stats['bare-orjson'].wall:.2f} s",
+    )
+    report.reference(
+        "throughput: lx jsonl / stdlib http.client + orjson loop",
+        lxj / stats["stdlib-orjson"].wall,
+    )
+    report.notes.append(
+        "The official TypeScript SDK figure of issue 15 is not measured: benchmarks/clients "
+        "has no runner for it (and no Node.js toolchain is assumed here)."
+    )
     report.target("throughput: lx csv / lx jsonl", stats["lx-csv"].wall / lxj, 1.5)
 
 
@@ -788,6 +811,136 @@ def latency(
     )
 
 
+# --------------------------------------------------------------------------- time slices
+
+
+def _output(cmd: list[str], env: dict[str, str]) -> tuple[str, str]:
+    """Run once; the sha256 of its stdout, and its stderr."""
+    import hashlib
+
+    proc = subprocess.run(cmd, env=env, capture_output=True, check=False, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"exit {proc.returncode}: {' '.join(cmd)}\n{proc.stderr[-2000:]!r}")
+    return hashlib.sha256(proc.stdout).hexdigest(), proc.stderr.decode(errors="replace")
+
+
+def slices(report: Report, plan: Plan, env: dict[str, str], lx: str, tmp: Path) -> None:
+    """Issue 15: whole-window reads in concurrent time slices."""
+    window = list(WINDOW)
+    listing = ["jobs", "list", "--all", *window, "-o", "jsonl"]
+    stats_cmd = ["jobs", "stats", *window, "-o", "json"]
+    levels = (1, 4, 8)
+    for shape, span in (("spread over 30 days", None), ("every job in the last 2 hours", "2h")):
+        key = "skew" if span else "even"
+        with Server(10_000, latency_ms=100, span=span) as srv:
+            progress(f"slices, {shape} ")
+            cases = []
+            for what, args in (("stats", stats_cmd), ("list", listing)):
+                for c in levels:
+                    cases.append(
+                        Case(
+                            f"sl-{key}-{what}-{c}",
+                            f"lx --concurrency {c} {' '.join(args[:2])} ({shape})",
+                            [lx, "--base-url", srv.url, "--concurrency", str(c), *args],
+                            warmup=1 if c == 8 else 0,  # fills the server's cache, cheaply
+                        )
+                    )
+            stats = run_group(cases, plan.runs, env, srv)
+            report.add(f"Time slices, 10,000 jobs, 100 ms a request, {shape}", stats)
+            for what in ("stats", "list"):
+                one = stats[f"sl-{key}-{what}-1"].wall
+                for c, limit in ((8, 0.2 if not span else 0.35), (4, 0.35)):
+                    if span and c == 4:
+                        report.reference(
+                            f"slices ({shape}): {what} at --concurrency 4 / 1",
+                            stats[f"sl-{key}-{what}-4"].wall / one,
+                        )
+                        continue
+                    report.target(
+                        f"slices ({shape}): `{what}` at --concurrency {c} / 1",
+                        stats[f"sl-{key}-{what}-{c}"].wall / one,
+                        limit,
+                        detail=f"{stats[f'sl-{key}-{what}-{c}'].wall:.2f} s vs {one:.2f} s",
+                    )
+            # the same output: list byte for byte, stats as JSON
+            digests = {
+                c: _output([lx, "--base-url", srv.url, "--concurrency", str(c), *listing], env)[0]
+                for c in levels
+            }
+            same = len(set(digests.values())) == 1
+            report.target(
+                f"slices ({shape}): list output byte-identical at 1/4/8",
+                0 if same else 1,
+                0,
+                fmt="{:.0f} differing",
+            )
+            results = []
+            for c in levels:
+                proc = subprocess.run(
+                    [lx, "--base-url", srv.url, "--concurrency", str(c), *stats_cmd],
+                    env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+                )  # fmt: skip
+                results.append(json.loads(proc.stdout))
+            equal = all(r == results[0] for r in results)
+            report.target(
+                f"slices ({shape}): stats JSON equal at 1/4/8 (fixed --until)",
+                0 if equal else 1,
+                0,
+                fmt="{:.0f} differing",
+            )
+
+    # politeness: a rate limit of 20 requests a second
+    with Server(10_000, latency_ms=100, rate_limit=20) as srv:
+        progress("slices, --rate-limit 20 ")
+        want = None
+        for c in levels:
+            started = time.perf_counter()
+            digest, err = _output(
+                [lx, "--debug", "--base-url", srv.url, "--concurrency", str(c), *listing], env
+            )
+            wall = time.perf_counter() - started
+            want = want or digest
+            throttled = sum(1 for line in err.splitlines() if "< 429 " in line)
+            pages = sum(1 for line in err.splitlines() if "< 200 " in line)
+            report.target(
+                f"--rate-limit 20: 429s answered / pages, list at --concurrency {c}",
+                throttled / max(pages, 1),
+                2.0,
+                detail=f"{throttled} 429s, {pages} pages, {wall:.1f} s, "
+                + ("same output" if digest == want else "**different output**"),
+            )
+        progress("\n")
+
+    # memory at 50,000 jobs, and no temporary file left
+    with Server(plan.big) as srv:
+        progress(f"slices, memory ({plan.big:,} jobs) ")
+        spool = tmp / "spool"
+        spool.mkdir(exist_ok=True)
+        mem_env = {**env, "TMPDIR": str(spool)}
+        cases = [
+            Case(
+                f"sl-mem-{what}-{c}",
+                f"lx --concurrency {c} {' '.join(args[:2])}, {plan.big:,} jobs",
+                [lx, "--base-url", srv.url, "--concurrency", str(c), *args],
+            )
+            for what, args in (("list", listing), ("stats", stats_cmd))
+            for c in levels
+        ]
+        stats = run_group(cases, plan.runs, mem_env, srv)
+        report.add(f"Time slices, memory, {plan.big:,} jobs, no latency", stats)
+        for what in ("list", "stats"):
+            base = stats[f"sl-mem-{what}-1"].rss_mib
+            for c in (4, 8):
+                report.target(
+                    f"slices: peak RSS of `{what}` at --concurrency {c} - at 1, {plan.big:,} jobs",
+                    stats[f"sl-mem-{what}-{c}"].rss_mib - base,
+                    10,
+                    fmt="{:+.1f} MiB",
+                )
+        left = list(spool.iterdir())
+        report.target("slices: temporary files left after every run", len(left), 0, fmt="{:.0f}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller data sets (about 2 minutes)")
@@ -796,7 +949,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated sections: startup,first,throughput,export,tables,memory,latency",
+        help="comma-separated sections: startup,first,throughput,export,tables,memory,latency,"
+        "slices",
     )
     args = parser.parse_args(argv)
     plan = plan_for(args)
@@ -870,6 +1024,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if wanted("latency"):
             with Server(plan.small) as fast, Server(plan.small, latency_ms=100) as slow:
                 latency(report, plan, env, lx, fast, slow)
+        if wanted("slices"):
+            slices(report, plan, env, lx, tmp)
     with contextlib.suppress(OSError):
         head["load at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     head["duration"] = f"{time.perf_counter() - started:.0f} s"

@@ -36,8 +36,8 @@ _lx_spec() {
   case "$1" in
     '')
       _lx_subs='jobs auth config sandbox completion doctor'
-      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --error-format --version -V --help -h'
-      _lx_vopts=' --profile -p --base-url --timeout --error-format '
+      _lx_opts='--profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format --version -V --help -h'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete stats errors review watch'
@@ -136,8 +136,8 @@ _lx_spec() {
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
@@ -215,7 +215,7 @@ _lx_optval() {
 _lx_argval() {
   case "$1|$2" in
     'config get|0'|'config set|0'|'config unset|0')
-      _lx_kind='w:api_key base_url project_id organization_id format page_size default_profile'
+      _lx_kind='w:api_key base_url project_id organization_id format page_size concurrency default_profile'
       ;;
     'config set|1')
       case $_lx_prevarg in

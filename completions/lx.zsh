@@ -38,8 +38,8 @@ _lx_spec() {
   case "$1" in
     '')
       _lx_subs='jobs auth config sandbox completion doctor'
-      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --error-format --version -V --help -h'
-      _lx_vopts=' --profile -p --base-url --timeout --error-format '
+      _lx_opts='--profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format --version -V --help -h'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete stats errors review watch'
@@ -138,8 +138,8 @@ _lx_spec() {
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
@@ -217,7 +217,7 @@ _lx_optval() {
 _lx_argval() {
   case "$1|$2" in
     'config get|0'|'config set|0'|'config unset|0')
-      _lx_kind='w:api_key base_url project_id organization_id format page_size default_profile'
+      _lx_kind='w:api_key base_url project_id organization_id format page_size concurrency default_profile'
       ;;
     'config set|1')
       case $_lx_prevarg in
@@ -249,7 +249,7 @@ _lx_desc() {
   case "$1" in
     '')
       _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)' 'doctor:Check the installation, the settings, the key and the API, one line p...')
-      _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--error-format:How a failure is reported on stderr: `text`, the one `lx: ...` line [...' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--concurrency:Requests in flight for whole-window reads (jobs list --all, stats, er...' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--error-format:How a failure is reported on stderr: `text`, the one `lx: ...` line [...' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
       _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'review:Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
@@ -329,7 +329,7 @@ _lx_desc() {
       ;;
     'sandbox serve')
       _lx_cdesc=()
-      _lx_odesc=('--host:Address to bind (loopback unless you mean it)' '--port:TCP port; 0 picks a free one' '--jobs:Number of historical jobs in the data set' '--seed:Seed of the data set' '--api-shape:Job shape: `current` (file_input, top-level usage: what the service s...' '--api-key:Accept only this Bearer key (default: any key)' '--live:Extra newest jobs that advance PENDING -> RUNNING -> done after start...' '--now:Anchor of the data set'\''s timestamps, ISO 8601 (default: the current t...' '--max-page-size:Largest page_size accepted (422 above it)' '--latency:Delay added to every request, in milliseconds' '--error-rate:Share of requests answered 500/502/503' '--rate-limit:Answer 429 when more than N requests arrive within one second (0: off)' '--retry-after:How a 429 says when to retry: `seconds` (Retry-After: 1), `ms` (retry...' '--malformed-rate:Share of requests answered 200 with a body that is not JSON' '--truncate-rate:Share of requests answered 200 with the body cut mid-JSON (Content-Le...' '--drop-rate:Share of answers sending half the body, then closing the connection' '--html-rate:Share of requests answered by an nginx 502 HTML page' '--stall-rate:Share of requests answered only after --stall' '--stall:Seconds a stalled answer waits' '--no-retry-rate:Share of requests answered 503 with `x-should-retry: false`' '--repeat-token-rate:Share of list pages whose next_page_token is the token sent (a loopin...' '--fault-schedule:Comma-separated faults for the first requests, in order, then none: o...' '--fault-seed:Seed of the fault decisions' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--host:Address to bind (loopback unless you mean it)' '--port:TCP port; 0 picks a free one' '--jobs:Number of historical jobs in the data set' '--seed:Seed of the data set' '--api-shape:Job shape: `current` (file_input, top-level usage: what the service s...' '--api-key:Accept only this Bearer key (default: any key)' '--live:Extra newest jobs that advance PENDING -> RUNNING -> done after start...' '--now:Anchor of the data set'\''s timestamps, ISO 8601 (default: the current t...' '--span:Put every job within this long before --now (e.g' '--max-page-size:Largest page_size accepted (422 above it)' '--latency:Delay added to every request, in milliseconds' '--error-rate:Share of requests answered 500/502/503' '--rate-limit:Answer 429 when more than N requests arrive within one second (0: off)' '--retry-after:How a 429 says when to retry: `seconds` (Retry-After: 1), `ms` (retry...' '--malformed-rate:Share of requests answered 200 with a body that is not JSON' '--truncate-rate:Share of requests answered 200 with the body cut mid-JSON (Content-Le...' '--drop-rate:Share of answers sending half the body, then closing the connection' '--html-rate:Share of requests answered by an nginx 502 HTML page' '--stall-rate:Share of requests answered only after --stall' '--stall:Seconds a stalled answer waits' '--no-retry-rate:Share of requests answered 503 with `x-should-retry: false`' '--repeat-token-rate:Share of list pages whose next_page_token is the token sent (a loopin...' '--fault-schedule:Comma-separated faults for the first requests, in order, then none: o...' '--fault-seed:Seed of the fault decisions' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'completion')
       _lx_cdesc=('bash:Print the bash completion script' 'zsh:Print the zsh completion script (an autoloadable _lx)' 'fish:Print the fish completion script' 'install:Write the completion script to the shell'\''s per-user location')

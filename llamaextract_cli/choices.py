@@ -11,4 +11,14 @@ LIST_EXPAND = ("configuration", "extract_metadata")
 GET_EXPAND = ("configuration", "extract_metadata", "usage")
 INPUT_TYPES = ("file_id", "parse_job_id")
 SHELLS = ("bash", "zsh", "fish")
-SETTING_KEYS = ("api_key", "base_url", "project_id", "organization_id", "format", "page_size")
+SETTING_KEYS = (
+    "api_key",
+    "base_url",
+    "project_id",
+    "organization_id",
+    "format",
+    "page_size",
+    "concurrency",
+)
+DEFAULT_CONCURRENCY = 4  # requests in flight for whole-window reads (api/window.py)
+CONCURRENCY_RANGE = (1, 32)

@@ -234,7 +234,9 @@ def test_config_list(run: Callable[..., Result], config: Path) -> None:
         "organization_id",
         "format",
         "page_size",
+        "concurrency",
     ]
+    assert rows["concurrency"] == {"key": "concurrency", "value": 4, "source": "default"}
     assert rows["profile"] == {"key": "profile", "value": "default", "source": "default"}
     assert rows["api_key"] == {"key": "api_key", "value": MASKED, "source": "profile 'default'"}
     assert rows["base_url"]["source"] == "environment (LLAMA_CLOUD_BASE_URL)"

@@ -7,6 +7,7 @@ JSON and raises `errors.LxError` subclasses.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -41,6 +42,7 @@ class ApiClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        max_connections: int = 20,
     ) -> None:
         headers = {"User-Agent": f"lx/{__version__}", "Accept": "application/json"}
         if api_key:
@@ -52,6 +54,7 @@ class ApiClient:
         self._clock = clock
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
+        self._local = threading.local()  # per thread: the --debug prefix (a time slice)
         self.last_headers: httpx.Headers | None = None  # of the last answer (`lx doctor`)
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -60,15 +63,39 @@ class ApiClient:
             transport=transport,
             follow_redirects=False,
             verify=True if transport is not None else _verify_for(self.base_url),
+            # Time slices send up to --concurrency requests at once over one client: keep
+            # that many connections alive (httpx keeps 20 by default, opens at most 100).
+            limits=httpx.Limits(
+                max_connections=max(max_connections, 20) + 4,
+                max_keepalive_connections=max(max_connections, 20),
+            ),
         )
 
     def close(self) -> None:
         self._http.close()
 
+    def log_as(self, prefix: str) -> None:
+        """Prefix this thread's --debug lines (a worker names the time slice it fetches)."""
+        self._local.prefix = prefix
+
+    def log(self, line: str) -> None:
+        if self._log:
+            prefix = getattr(self._local, "prefix", "")
+            self._log(f"{prefix}{line}" if prefix else line)
+
     # -- the one place requests are made -------------------------------------------------
 
-    def request_json(self, method: str, path: str, params: Params = ()) -> Any:
-        """Send with retries; return the decoded JSON body of a 2xx answer."""
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        params: Params = (),
+        on_throttle: Callable[[], None] | None = None,
+    ) -> Any:
+        """Send with retries; return the decoded JSON body of a 2xx answer.
+
+        `on_throttle` is called on every 429 answer, before the retry waits.
+        """
         attempts = 0
         waited = 0.0
         while True:
@@ -78,6 +105,8 @@ class ApiClient:
                 return failure
             if failure.status == 429:
                 self.throttled += 1
+                if on_throttle is not None:
+                    on_throttle()
             retries_done = attempts - 1
             if retries_done >= self.policy.max_retries:
                 raise failure.final(attempts)
@@ -85,7 +114,7 @@ class ApiClient:
             if waited + wait > self.policy.max_total:
                 raise failure.final(attempts, budget=self.policy.max_total)
             if self._log:
-                self._log(f"  retrying in {wait:.2f}s ({failure.error.message})")
+                self.log(f"  retrying in {wait:.2f}s ({failure.error.message})")
             self._sleep(wait)
             waited += wait
 
@@ -95,9 +124,7 @@ class ApiClient:
         started = time.perf_counter()
         request = self._http.build_request(method, path, params=list(params))
         if self._log:
-            self._log(
-                f"> {method} {request.url}" + (f" (attempt {attempt})" if attempt > 1 else "")
-            )
+            self.log(f"> {method} {request.url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
         try:
             response = self._http.send(request)
         except httpx.TimeoutException as e:
@@ -108,7 +135,7 @@ class ApiClient:
         self.last_headers = response.headers
         body = response.content
         if self._log:
-            self._log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")
+            self.log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")
         status = response.status_code
         ctype = response.headers.get("content-type", "")
         if 200 <= status < 300:
@@ -138,9 +165,11 @@ class ApiClient:
 
     # -- the API's operations ------------------------------------------------------------
 
-    def list_page(self, params: Params) -> dict[str, Any]:
+    def list_page(
+        self, params: Params, on_throttle: Callable[[], None] | None = None
+    ) -> dict[str, Any]:
         try:
-            page = self.request_json("GET", "/api/v2/extract", params)
+            page = self.request_json("GET", "/api/v2/extract", params, on_throttle)
         except NotFoundError as e:
             # No job ID is involved: a 404 here means the URL is not the API (exit 1).
             err = ApiError(

@@ -50,6 +50,16 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _concurrency(text: str) -> int:
+    from llamaextract_cli.errors import UsageError
+    from llamaextract_cli.settings.profiles import InvalidValue, normalize_concurrency
+
+    try:
+        return normalize_concurrency(text)
+    except InvalidValue as e:
+        raise UsageError(f"--concurrency {text!r}: it {e}") from None
+
+
 @app.callback()
 def root(
     ctx: typer.Context,
@@ -91,6 +101,18 @@ def root(
     no_color: Annotated[
         bool, typer.Option("--no-color", help="Plain output (NO_COLOR is obeyed too).")
     ] = False,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            parser=_concurrency,
+            help="Requests in flight for whole-window reads (jobs list --all, stats, errors "
+            "with a --since): the window is cut into time slices fetched at once; the "
+            "output is the same. 1 reads one page at a time. Profile setting "
+            "`concurrency` [default: 4].",
+            metavar="N",
+        ),
+    ] = None,
     allow_http: Annotated[
         bool,
         typer.Option(
@@ -124,6 +146,7 @@ def root(
     state.debug = debug
     state.no_color = no_color
     state.allow_http = allow_http
+    state.concurrency_flag = concurrency
     ctx.call_on_close(state.close)
 
 

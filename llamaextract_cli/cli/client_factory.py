@@ -46,11 +46,13 @@ def check_url(url: str, allow_http: bool) -> None:
 def sandbox_transport(url: str) -> httpx.BaseTransport:
     """The in-process emulator for a `sandbox:` URL.
 
-    Query options: jobs, seed, shape (current|seed), live, now (ISO anchor), e.g.
-    `sandbox://?jobs=600&seed=7&shape=seed&now=2026-01-01T00:00:00Z`.
+    Query options: jobs, seed, shape (current|seed), live, now (ISO anchor), span (a
+    duration: every job within it before now), e.g.
+    `sandbox://?jobs=600&seed=7&shape=seed&now=2026-01-01T00:00:00Z&span=2h`.
     """
     from llamaextract_cli.sandbox.app import SandboxApp
     from llamaextract_cli.sandbox.transport import SandboxTransport
+    from llamaextract_cli.timeparse import TimeParseError, parse_duration
 
     options = dict(parse_qsl(urlsplit(url).query))
     try:
@@ -60,8 +62,9 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
             api_shape=options.get("shape", "current"),
             live=int(options.get("live", 4)),
             now=options.get("now"),
+            span_ms=int(parse_duration(options["span"]) * 1000) if "span" in options else None,
         )
-    except (ValueError, TypeError) as e:
+    except (ValueError, TypeError, TimeParseError) as e:
         raise UsageError(f"bad sandbox URL {url!r}: {e}") from None
     return SandboxTransport(app)
 
@@ -85,6 +88,7 @@ def make_client(
     debug_stream: IO[str] | None = None,
     require_key: bool = True,
     api_key_override: str | None = None,
+    concurrency: int = 1,
     command: Callable[..., str] | None = None,
 ) -> ApiClient:
     """The client for `settings`; with `debug_stream`, each request line is logged there.
@@ -104,10 +108,18 @@ def make_client(
         check_url(base_url, allow_http)
     log = None
     if debug_stream is not None:
+        import threading
+
         from llamaextract_cli.settings.secrets import redact
 
+        lock = threading.Lock()  # time slices log from several threads: whole lines only
+        stream = debug_stream
+
         def log(line: str) -> None:
-            print(redact(line, key), file=debug_stream, flush=True)
+            text = redact(line, key) + "\n"
+            with lock:
+                stream.write(text)
+                stream.flush()
 
     remember(key)  # the error boundary masks it in all it prints
 
@@ -117,4 +129,5 @@ def make_client(
         timeout=timeout or 60.0,
         transport=transport,
         log=log,
+        max_connections=concurrency,
     )

@@ -27,6 +27,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     allow_http: bool = False
+    concurrency_flag: int | None = None  # --concurrency
     argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
     error_format: str | None = None  # text|json, once the root's options are read
     _settings: Resolved | None = None
@@ -100,6 +101,7 @@ class State:
             debug_stream=self.env.stderr if self.debug else None,
             require_key=require_key,
             api_key_override=api_key_override,
+            concurrency=self.concurrency(),
             command=self.command,
         )
 
@@ -148,6 +150,12 @@ class State:
 
     def page_size(self, flag: int | None, default: int = 100) -> int:
         return flag or self.settings().page_size or default
+
+    def concurrency(self) -> int:
+        """Requests in flight for whole-window reads: --concurrency, the profile, else 4."""
+        if self.concurrency_flag is not None:
+            return self.concurrency_flag
+        return self.settings().concurrency
 
     def close(self) -> None:
         if self._client is not None:

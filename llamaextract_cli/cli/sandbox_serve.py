@@ -30,6 +30,7 @@ class Served:
     live: int
     now: str | None
     max_page_size: int
+    span_ms: int | None = None  # every job within this long before `now` (--span)
 
 
 def check_args(
@@ -59,6 +60,21 @@ def check_args(
             raise typer.BadParameter(
                 f"{now!r} is not an ISO 8601 date-time ({e})", param_hint="--now"
             ) from None
+
+
+def span_ms(span: str | None) -> int | None:
+    """--span as milliseconds (more than 0, at most the data set's 30 days), or None."""
+    if span is None:
+        return None
+    from llamaextract_cli.timeparse import TimeParseError, parse_duration
+
+    try:
+        ms = int(parse_duration(span) * 1000)
+    except TimeParseError as e:
+        raise typer.BadParameter(str(e), param_hint="--span") from None
+    if not 0 < ms <= 30 * 86_400_000:
+        raise typer.BadParameter("must be more than 0 and at most 30d", param_hint="--span")
+    return ms
 
 
 def _rate(name: str, value: float | None) -> float:
@@ -138,6 +154,7 @@ def run(served: Served, faults: FaultConfig, err: TextIO) -> None:
         now=served.now,
         faults=faults,
         max_page_size=served.max_page_size,
+        span_ms=served.span_ms,
     )
     server = SandboxServer(sandbox, host=host, port=port)
     stop = threading.Event()

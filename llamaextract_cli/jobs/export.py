@@ -63,12 +63,23 @@ def export_jobs(
 ) -> Iterator[dict[str, Any]]:
     """Every COMPLETED job the filters match, newest first, with its extract_result."""
     from llamaextract_cli.api.pager import iter_jobs
+    from llamaextract_cli.api.window import iter_window
 
     stats = stats if stats is not None else ExportStats()
     client = state.client()
-    jobs = iter_jobs(
-        client, filters, limit=limit, page_size=page_size, token=token, info=info, trim=trim
-    )
+    if limit is None:  # the whole window: concurrent time slices when it has a --since
+        jobs = iter_window(
+            client,
+            filters,
+            concurrency=state.concurrency(),
+            page_size=page_size,
+            token=token,
+            info=info,
+        )
+    else:
+        jobs = iter_jobs(
+            client, filters, limit=limit, page_size=page_size, token=token, info=info, trim=trim
+        )
     params = scope_params(filters)
     chunk: list[dict[str, Any]] = []
     try:

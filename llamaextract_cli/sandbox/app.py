@@ -93,7 +93,8 @@ class SandboxApp:
 
     `now` anchors the data set's timestamps (epoch seconds, ISO string or datetime;
     default: the clock's now at start). `clock` drives live jobs and rate limits.
-    `cache_bytes` bounds the cache of serialized jobs (0 turns it off).
+    `cache_bytes` bounds the cache of serialized jobs (0 turns it off). `span_ms` puts
+    every historical job within that much time before `now` (see `Dataset`).
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class SandboxApp:
         faults: FaultConfig | None = None,
         max_page_size: int = 100,
         cache_bytes: int = 256 * 2**20,
+        span_ms: int | None = None,
     ) -> None:
         if api_shape not in SHAPES:
             raise ValueError(f"api_shape must be one of {', '.join(SHAPES)}, not {api_shape!r}")
@@ -119,7 +121,9 @@ class SandboxApp:
         self.max_page_size = max_page_size
         self.seed = seed
         self.started = self.clock.now()
-        self.data = Dataset(seed=seed, jobs=jobs, anchor_ms=_anchor_ms(now, self.clock), live=live)
+        self.data = Dataset(
+            seed=seed, jobs=jobs, anchor_ms=_anchor_ms(now, self.clock), live=live, span_ms=span_ms
+        )
         self.faults = faults or FaultConfig()
         self._injector = FaultInjector(self.faults, self.clock)
         self._lock = threading.RLock()

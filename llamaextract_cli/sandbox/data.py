@@ -58,15 +58,29 @@ def input_type(value: str) -> str:
 
 
 class Dataset:
-    """`jobs` historical jobs over the 30 days before `anchor_ms`, plus `live` new ones."""
+    """`jobs` historical jobs over the 30 days before `anchor_ms`, plus `live` new ones.
 
-    def __init__(self, *, seed: int = 0, jobs: int = 300, anchor_ms: int, live: int = 4) -> None:
+    `span_ms` squeezes the historical jobs into that much time before the anchor (a
+    skewed window: every job of a 30-day listing in its last hours); the jobs are the
+    same, only their times (and durations, capped at their age) shrink.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        jobs: int = 300,
+        anchor_ms: int,
+        live: int = 4,
+        span_ms: int | None = None,
+    ) -> None:
         if jobs < 0 or live < 0:
             raise ValueError("jobs and live must be >= 0")
         self.seed = seed
         self.anchor_ms = anchor_ms
         self.n_historical = jobs
         self.n_live = live
+        self.span_ms = span_ms
         rng = FastRandom(f"lx-sandbox:{seed}")
         self.organization_id = "org-" + uuid_from(rng.getrandbits(128))
         self.project_ids = (
@@ -130,6 +144,8 @@ class Dataset:
                 else:
                     offset_s = _background_offset(trng, anchor_s)
                 offset_ms = int(offset_s * 1000) + trng.randint(0, 999)
+                if self.span_ms is not None:
+                    offset_ms = offset_ms * self.span_ms // WINDOW_MS
                 project = 0 if rand() < 0.85 else 1
                 if rand() < 0.6:
                     cfg = _pick(saved_weights, rand())

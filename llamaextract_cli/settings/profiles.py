@@ -14,13 +14,14 @@ project_id      LLAMA_CLOUD_PROJECT_ID      none
 organization_id                             none
 format          LX_FORMAT (context.py)      table on a terminal, else jsonl
 page_size                                   none (the command's default)
+concurrency                                 4 (requests in flight for whole-window reads)
 ==============  ==========================  ==============================
 
 The built-in ``sandbox`` profile needs no file: its base URL is the in-process
 emulator (``sandbox:``) and its key a fixed dummy. The environment does not
 reach it (a user with LLAMA_CLOUD_* exported who asks for the sandbox gets the
 sandbox); only ``--base-url`` does, and a ``[profiles.sandbox]`` table may set
-base_url, project_id, organization_id, format and page_size.
+base_url, project_id, organization_id, format, page_size and concurrency.
 
 The file is TOML (``LX_CONFIG``, else platformdirs' config dir)::
 
@@ -35,6 +36,7 @@ The file is TOML (``LX_CONFIG``, else platformdirs' config dir)::
     project_id = "..."
     format = "json"
     page_size = 100
+    concurrency = 8
 
 Reading and writing the file is ``settings_file``'s job.
 """
@@ -70,6 +72,7 @@ ENV_FORMAT = "LX_FORMAT"
 SETTING_KEYS = choices.SETTING_KEYS
 DEFAULT_PROFILE_KEY = "default_profile"  # top-level key, settable with `lx config set`
 PAGE_SIZE_RANGE = (1, 1000)
+CONCURRENCY_RANGE = choices.CONCURRENCY_RANGE
 
 SOURCE_DEFAULT = "default"
 SOURCE_NONE = "none"
@@ -114,6 +117,7 @@ class Resolved:
     config_path: Path
     is_sandbox: bool
     profile_source: str = SOURCE_DEFAULT
+    concurrency: int = choices.DEFAULT_CONCURRENCY
     sources: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     profiles: tuple[str, ...] = ()  # profile names in the file, then "sandbox"
     profile_exists: bool = False  # a [profiles.NAME] table exists (or it is the sandbox)
@@ -180,6 +184,17 @@ def normalize_page_size(value: Any) -> int:
     return value
 
 
+def normalize_concurrency(value: Any) -> int:
+    lo, hi = CONCURRENCY_RANGE
+    if isinstance(value, str) and re.fullmatch(r"\s*\+?\d{1,9}\s*", value):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(f"must be a whole number from {lo} to {hi}")
+    if not lo <= value <= hi:
+        raise InvalidValue(f"must be from {lo} to {hi} (1 reads one page at a time)")
+    return value
+
+
 def normalize_id(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue("must be a non-empty string")
@@ -205,6 +220,7 @@ NORMALIZERS: dict[str, Callable[[Any], Any]] = {
     "organization_id": normalize_id,
     "format": normalize_format,
     "page_size": normalize_page_size,
+    "concurrency": normalize_concurrency,
 }
 
 
@@ -360,6 +376,7 @@ def resolve(
     organization_id = pick("organization_id", (), None)
     fmt = pick("format", (), None)
     page_size = pick("page_size", (), None)
+    concurrency = pick("concurrency", (), choices.DEFAULT_CONCURRENCY)
 
     sources = pick.sources
     is_sandbox = base_url.startswith(SANDBOX_URL)
@@ -376,6 +393,7 @@ def resolve(
         organization_id=organization_id,
         format=fmt,
         page_size=page_size,
+        concurrency=concurrency,
         config_path=path,
         is_sandbox=is_sandbox,
         profile_source=profile_source,

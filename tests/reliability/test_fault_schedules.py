@@ -340,3 +340,75 @@ def test_a_real_process_under_faults(
     else:
         assert r.stderr == ""
     count("fault-schedules", "subprocess schedules")
+
+
+# --- the same promise with concurrent time slices -----------------------------------------
+
+SINCE = "2025-11-01T00:00:00Z"  # before every job of the data set: the same listing, sliced
+CONCURRENT_EXAMPLES = 50
+
+
+def slice_workers_done() -> None:
+    """Wait for the slice workers of the last run: none may meet the next app's faults."""
+    import threading
+
+    for t in threading.enumerate():
+        if t.name.startswith("lx-slices-"):
+            t.join(10)
+
+
+@settings(
+    max_examples=CONCURRENT_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    schedule=schedules(),
+    page_size=st.sampled_from([3, 5, 12, 100]),
+    fmt=st.sampled_from(["jsonl", "json", "csv"]),
+    concurrency=st.sampled_from([2, 4, 8]),
+)
+@example(schedule=[], page_size=3, fmt="json", concurrency=8)
+@example(schedule=["ok", "ok", "ok", "no-retry"], page_size=3, fmt="jsonl", concurrency=4)
+@example(schedule=["ok", "repeat-token"], page_size=5, fmt="csv", concurrency=4)
+@example(schedule=["500"] * 5 + ["ok"], page_size=3, fmt="jsonl", concurrency=8)
+@example(schedule=["429:ms", "429:date", "drop", "truncate", "html"], page_size=5, fmt="json",
+         concurrency=2)  # fmt: skip
+def test_with_concurrent_slices_a_listing_is_whole_or_fails_loudly_with_a_prefix(
+    lx: Runner,
+    board: tuple[SandboxServer, Switchboard],
+    schedule: list[str],
+    page_size: int,
+    fmt: str,
+    concurrency: int,
+) -> None:
+    """Which request meets which fault depends on the threads' race, so the model's exact
+    prediction does not apply; what does: the output is the fault-free listing, or exit 1
+    with one error line and a prefix of whole records; and a schedule no request can lose
+    to (at most 5 retryable faults in all, none fatal, no stall) always succeeds."""
+    server, switch = board
+    expected = oracle(lx, fmt, page_size, server, switch)
+    switch.app = make_app(schedule)
+    timeout = STALL_TIMEOUT if "stall" in schedule else TIMEOUT
+    setup, _ = wire(switch.app, record=False, url=server.url, timeout=timeout)
+    try:
+        r = lx(
+            "--concurrency", str(concurrency), "jobs", "list", "--all", "--since", SINCE,
+            "--page-size", str(page_size), "-o", fmt, state_setup=setup,
+        )  # fmt: skip
+    finally:
+        slice_workers_done()
+    got = records(fmt, r.stdout, ok=r.code == 0)
+    if r.code == 0:
+        assert r.stderr == ""
+        assert got == expected, "a complete listing must be the fault-free one"
+    else:
+        assert r.code == 1, r.stderr
+        one_error_line(r.stderr)
+        assert got == expected[: len(got)], "a cut listing must be a prefix of whole records"
+    faults = [e for e in schedule if e != "ok"]
+    if not set(faults) & {*FATAL, "stall"} and len(faults) < MAX_ATTEMPTS:
+        assert r.code == 0, (schedule, r.stderr)
+    count("fault-schedules", f"concurrent schedules ({'survived' if r.code == 0 else 'failed'})")

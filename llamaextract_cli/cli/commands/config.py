@@ -22,7 +22,7 @@ from llamaextract_cli.output.text import emit
 HELP = """Show and change the settings of a profile.
 
 Settings: api_key (set with `lx auth login`), base_url, project_id,
-organization_id, format, page_size; and default_profile, the profile used
+organization_id, format, page_size, concurrency; and default_profile, the profile used
 when neither --profile nor LX_PROFILE names one. Values come from, in order:
 a flag, the environment (LLAMA_CLOUD_API_KEY, LLAMA_PARSE_API_KEY,
 LLAMA_CLOUD_BASE_URL, LLAMA_CLOUD_PROJECT_ID, LX_FORMAT), the profile, the
@@ -211,7 +211,8 @@ def set_(
 
     The profile is the one --profile, LX_PROFILE or default_profile names, else
     `default`. Values are checked: base_url an http(s) URL (or sandbox:), format
-    one of table, json, jsonl, csv, tsv, page_size 1 to 1000. `default_profile`
+    one of table, json, jsonl, csv, tsv, page_size 1 to 1000, concurrency 1 to
+    32. `default_profile`
     must name an existing profile. The API key is not set here: use
     `lx auth login`, which keeps it out of your shell history.
 

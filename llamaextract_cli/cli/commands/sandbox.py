@@ -45,6 +45,7 @@ Examples:
   lx sandbox serve --live 4                    # 4 jobs that finish in ~10 s: try jobs wait
   lx sandbox serve --rate-limit 5 --retry-after ms --error-rate 0.1 --latency 200
   lx sandbox serve --fault-schedule 500,429:date,truncate,ok
+  lx sandbox serve --jobs 10000 --latency 100 --span 2h   # all jobs in the last 2 hours
 
 \b
 Then, in another terminal:
@@ -112,6 +113,15 @@ def serve(
             help="Anchor of the data set's timestamps, ISO 8601 (default: the current "
             "time). Fix it for reproducible output.",
             metavar="ISO",
+        ),
+    ] = None,
+    span: Annotated[
+        str | None,
+        typer.Option(
+            "--span",
+            help="Put every job within this long before --now (e.g. 2h): a skewed window, "
+            "for timing time slices. Default: spread over 30 days.",
+            metavar="DURATION",
         ),
     ] = None,
     max_page_size: Annotated[
@@ -257,6 +267,7 @@ def serve(
             live=live,
             now=now,
             max_page_size=max_page_size,
+            span_ms=sandbox_serve.span_ms(span),
         ),
         faults,
         err,

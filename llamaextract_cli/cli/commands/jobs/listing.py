@@ -32,6 +32,9 @@ LIST_HELP = """List extract jobs, newest first.
 
 Every query parameter of GET /api/v2/extract is a flag; pages are fetched for you
 (--limit N, default 30, or --all). Several --status values are fetched and merged.
+With --all and a --since, the window is cut into time slices fetched at once
+(global --concurrency N, default 4; 1 pages one request at a time): the output is
+the same, in the same order; slices not yet due wait in temporary files.
 
 \b
 Examples:
@@ -43,6 +46,7 @@ Examples:
   lx jobs list -s failed -s cancelled -f id,status,error_message -o csv
   lx jobs list --status FAILED -o wide              # every column whole
   lx jobs list --all --since 1h --status FAILED --fail-if-any >/dev/null || alert
+  lx --concurrency 8 jobs list --all --since 30d -o jsonl > month.jsonl
   lx --profile sandbox jobs list                    # the built-in emulator, no account
 
 In a terminal the table shows ID, STATUS, CREATED and ERROR, the error getting the

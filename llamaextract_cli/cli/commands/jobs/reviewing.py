@@ -158,7 +158,7 @@ def review(
     *,
     filters: JobFilter,
 ) -> None:
-    from llamaextract_cli.api.pager import iter_jobs
+    from llamaextract_cli.api.window import iter_window
     from llamaextract_cli.jobs.review import Review
 
     state = get_state(ctx)
@@ -179,7 +179,10 @@ def review(
         by_configuration=by.lower() == "configuration",
     )
     client = state.client()
-    jobs = iter_jobs(client, filters, page_size=state.page_size(page_size))
+    # the window in concurrent time slices, in the sequential order (the same report)
+    jobs = iter_window(
+        client, filters, concurrency=state.concurrency(), page_size=state.page_size(page_size)
+    )
     try:
         # a server that ignores `status` must not bring results of jobs still running
         listed = (job for job in jobs if job.get("status") == "COMPLETED")

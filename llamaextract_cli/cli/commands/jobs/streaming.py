@@ -25,6 +25,7 @@ def stream_jobs(
 ) -> int:
     """List jobs to stdout; returns how many were written."""
     from llamaextract_cli.api.pager import Listing, iter_jobs
+    from llamaextract_cli.api.window import iter_window
     from llamaextract_cli.cli.options import field_use, warn_unmatched
     from llamaextract_cli.output import TABLE_FORMATS, make_renderer
 
@@ -46,15 +47,25 @@ def stream_jobs(
     )
     count = 0
     ids: list[str] = []
-    jobs = iter_jobs(
-        client,
-        filters,
-        limit=limit,
-        page_size=size,
-        trim=page_size is None,  # an explicit --page-size is sent as given
-        token=page_token,
-        info=info,
-    )
+    if limit is None:  # the whole window: in concurrent time slices when it has a --since
+        jobs = iter_window(
+            client,
+            filters,
+            concurrency=state.concurrency(),
+            page_size=size,
+            token=page_token,
+            info=info,
+        )
+    else:
+        jobs = iter_jobs(
+            client,
+            filters,
+            limit=limit,
+            page_size=size,
+            trim=page_size is None,  # an explicit --page-size is sent as given
+            token=page_token,
+            info=info,
+        )
     pages_seen = 0
     # A table's layout is decided from the whole first page: no flush before it is in.
     first_page = (min(size, limit) if limit else size) if fmt in TABLE_FORMATS else 1

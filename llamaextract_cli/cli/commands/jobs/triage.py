@@ -27,7 +27,8 @@ STATS_HELP = """Aggregate jobs: counts by status and day, failure rate, pages, c
 
 Takes the filters of `jobs list`. Without --since, --until or --id the window is
 the last 7 days (created_at). Every matching job is read once; memory does not
-grow with their number.
+grow with their number. The window is read in concurrent time slices (global
+--concurrency N, default 4; 1 reads one page at a time); the figures are the same.
 
 failure_rate = FAILED / (COMPLETED + FAILED + CANCELLED): the share of finished
 jobs that failed, null when none finished. Durations run from created_at to
@@ -48,6 +49,7 @@ Examples:
   lx jobs stats --since 30d -o json | jq .failure_rate
   lx jobs stats --since 30d -o json --jq .failure_rate   # no jq binary needed
   lx jobs stats --since 2w --by tier -o csv > tiers.csv
+  lx --concurrency 8 jobs stats --since 90d -o json   # 8 requests in flight
 """
 
 ERRORS_HELP = """Group FAILED jobs by the shape of their error message, most frequent first.
@@ -60,7 +62,8 @@ the oldest/newest job of the group. Jobs without a message form the group
 "(no error message)".
 
 Takes the filters of `jobs list` (the status is always FAILED). Without --since,
---until or --id the window is the last 7 days.
+--until or --id the window is the last 7 days, read in concurrent time slices
+(global --concurrency N, default 4).
 
 -o json: a list of groups {pattern, count, share, first_seen, last_seen,
 example_job_id, example_message, job_ids (newest first, up to --ids-per-group)};
@@ -91,9 +94,16 @@ def window_for(filters: JobFilter) -> tuple[JobFilter, Window]:
 
 
 def _jobs(state: State, filters: JobFilter, page_size: int | None) -> Iterator[dict[str, Any]]:
-    from llamaextract_cli.api.pager import iter_jobs
+    """Every job of the window, in concurrent time slices (aggregations need no order)."""
+    from llamaextract_cli.api.window import iter_window
 
-    return iter_jobs(state.client(), filters, page_size=state.page_size(page_size))
+    return iter_window(
+        state.client(),
+        filters,
+        concurrency=state.concurrency(),
+        page_size=state.page_size(page_size),
+        ordered=False,
+    )
 
 
 def _width(state: State) -> int:
