@@ -66,8 +66,8 @@ _lx_spec() {
       ;;
     'jobs export')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token '
       ;;
     'jobs wait')
       _lx_subs=''
@@ -96,8 +96,8 @@ _lx_spec() {
       ;;
     'jobs review')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size '
       ;;
     'jobs watch')
       _lx_subs=''

@@ -105,12 +105,11 @@ def write_rows(
     if spec.fields:
         columns = [column(f, identity) for f in spec.fields]
         renderer = make_renderer(fmt, stream, columns=columns, color=color)
-    elif fmt in ("json", "jsonl"):
+    elif fmt in ("json", "jsonl", "yaml"):
         renderer = make_renderer(fmt, stream, color=color)
     elif spec.metadata:
         names = rr.long_columns(spec.with_input)
-        if fmt == "table":
-            from llamaextract_cli.output import make_renderer
+        if fmt in ("table", "wide"):
 
             cols = [
                 Column(name=n, getter=rr.cell_getter(n), **LONG_TABLE[n])

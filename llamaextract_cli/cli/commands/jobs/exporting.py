@@ -10,6 +10,7 @@ import typer
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import (
     AllOpt,
     FormatOpt,
@@ -65,6 +66,7 @@ Examples:
 
 
 @app.command("export", help=EXPORT_HELP)
+@jq_option
 @job_filters
 def export_cmd(
     ctx: typer.Context,

@@ -13,6 +13,7 @@ from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.commands.jobs.triage import console_for, window_for, write_rows
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FormatOpt, PageSizeOpt, job_filters
 from llamaextract_cli.errors import UsageError
 
@@ -104,6 +105,7 @@ def _get_params(filters: JobFilter) -> list[tuple[str, str]]:
 
 
 @app.command("review", help=REVIEW_HELP)
+@jq_option
 @job_filters
 def review(
     ctx: typer.Context,
@@ -214,13 +216,12 @@ _COLUMNS = (
 
 
 def _print(state: State, fmt: str, acc: Review, window: Any) -> None:
-    if fmt == "json":
-        import json
+    if fmt in ("json", "yaml"):
+        from llamaextract_cli.output.jobs_out import write_value
 
-        state.env.stdout.write(json.dumps(acc.result(), indent=2, ensure_ascii=False) + "\n")
-        state.env.stdout.flush()
+        write_value(state.env.stdout, acc.result(), pretty=True, fmt=fmt)
         return
-    if fmt == "table":
+    if fmt in ("table", "wide"):
         from llamaextract_cli.output.review_view import render_review
 
         render_review(
