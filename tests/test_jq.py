@@ -86,6 +86,10 @@ PIPELINES: list[tuple[str, list[str], str]] = [
     ("config-list", ["config", "list"], 'select(.source != "none") | .key'),
     ("auth-status", ["auth", "status", "--no-check"], "."),
     ("cancel-dry-run", ["jobs", "cancel", "{COMPLETED}", "--dry-run", "--yes"], "."),
+    ("result-several", ["jobs", "result", "{per_doc}", "{per_page}"], "[.job_id, .row]"),
+    ("result-metadata", ["jobs", "result", "{per_doc}", "--metadata"], "[.field, .confidence]"),
+    ("export", ["jobs", "export", "--since", "2026-11-01", "--all"], "[.job_id, .row, .input]"),
+    ("review", ["jobs", "review", "--since", "2026-11-01"], "[.field, .values, .below]"),
 ]
 DOCUMENTS: list[tuple[str, list[str], str]] = [
     ("list", ["jobs", "list", "--all"], "group_by(.status) | map([.[0].status, length])"),
@@ -97,6 +101,8 @@ DOCUMENTS: list[tuple[str, list[str], str]] = [
     ("config-list", ["config", "list"], "map({(.key): .value}) | add"),
     ("auth-status", ["auth", "status", "--no-check"], "[.profile, .base_url]"),
     ("wait", ["jobs", "wait", "{COMPLETED}", "{FAILED}"], "map(.id)"),
+    ("export", ["jobs", "export", "--since", "2026-11-01", "-L", "50"], "map(.job_id) | unique"),
+    ("review", ["jobs", "review", "--since", "2026-11-01"], "[.jobs, .fields[0].field]"),
 ]
 
 

@@ -70,6 +70,10 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("config-list", ["config", "list"]),
     ("auth-status", ["auth", "status", "--no-check"]),
     ("cancel-dry-run", ["jobs", "cancel", "{COMPLETED}", "--dry-run", "--yes"]),
+    ("result-several", ["jobs", "result", "{per_doc}", "{per_page}"]),
+    ("result-metadata", ["jobs", "result", "{per_doc}", "--metadata"]),
+    ("export", ["jobs", "export", "--since", "2026-11-01", "-L", "40"]),
+    ("review", ["jobs", "review", "--since", "2026-11-01"]),
 ]
 
 
