@@ -203,8 +203,8 @@ def test_unfinished_and_cancelled_jobs(lx: Any, app: SandboxApp) -> None:
     r = lx("jobs", "result", live, state_setup=inject(app))
     assert r.code == 1
     assert r.stderr == (
-        f"lx: job {live} is PENDING, so it has no result yet "
-        f"(lx jobs wait {live} && lx jobs result {live})\n"
+        f"lx: job {live} is PENDING, so it has no result yet; wait for it, then read it\n"
+        f"  lx jobs wait {live} && lx jobs result {live}\n"
     )
     job = find(app, "CANCELLED")
     r = lx("jobs", "result", job["id"], state_setup=inject(app))
@@ -322,8 +322,9 @@ def test_jobs_without_a_result_are_named_and_skipped(lx: Any, app: SandboxApp) -
     assert r.code == 1
     assert [json.loads(x) for x in r.stdout.splitlines()] == expected_rows(done)
     assert r.stderr == (
-        f"lx: job {failed['id']} is FAILED, so it has no result: {failed['error_message']}; "
-        f"skipped\nlx: job {live} is PENDING, so it has no result yet; skipped\n"
+        f"lx: skipped: job {failed['id']} is FAILED, so it has no result: "
+        f"{failed['error_message']}\n"
+        f"lx: skipped: job {live} is PENDING, so it has no result yet; wait for it, then read it\n"
     )
 
 

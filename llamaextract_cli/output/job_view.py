@@ -2,8 +2,9 @@
 
 What a person looks for first: the status (in colour), when it started and how
 long it took, what it read, how it was configured, what it cost, why it failed,
-and the start of its result (`RESULT_LINES` lines of pretty JSON, then a hint
-to `lx jobs result ID`). Every value from the API goes in as plain `Text`, never
+and the start of its result (`RESULT_LINES` lines of pretty JSON; when there is
+more, the command that prints it all follows the panel on the hint stream, alone
+on its line, never wrapped). Every value from the API goes in as plain `Text`, never
 as markup, so brackets in data stay brackets. rich is imported here only.
 """
 
@@ -40,8 +41,11 @@ def render_jobs(
     color: bool,
     now: datetime,
     width: int | None = None,
+    result_commands: Mapping[str, str] | None = None,
+    hints: IO[str] | None = None,
 ) -> None:
-    """Print one panel per job to `stream`."""
+    """Print one panel per job to `stream`; after a panel whose result was cut, the
+    job's command of `result_commands` (built by the caller) on `hints`."""
     from rich.console import Console
 
     console = Console(
@@ -55,6 +59,10 @@ def render_jobs(
     )
     for job in jobs:
         console.print(job_panel(job, now))
+        command = (result_commands or {}).get(str(job.get("id")))
+        if command and hints is not None and result_cut(job):
+            stream.flush()
+            print(f"the whole result of {job.get('id')}:\n  {command}", file=hints, flush=True)
 
 
 def job_panel(job: Mapping[str, Any], now: datetime) -> RenderableType:
@@ -215,9 +223,19 @@ def result_preview(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> Any
         return None
     from rich.text import Text
 
-    lines = json.dumps(job["extract_result"], indent=2, ensure_ascii=False).splitlines()
+    lines = _result_lines(job)
     text = Text("\n".join(lines[:max_lines]), no_wrap=True, overflow="ellipsis")
     if len(lines) > max_lines:
-        hint = f"\n… {len(lines) - max_lines} more lines: lx jobs result {job.get('id', 'ID')}"
-        text.append(hint, style="dim")
+        text.append(f"\n… {len(lines) - max_lines} more lines (see below)", style="dim")
     return text
+
+
+def _result_lines(job: Mapping[str, Any]) -> list[str]:
+    return json.dumps(job["extract_result"], indent=2, ensure_ascii=False).splitlines()
+
+
+def result_cut(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> bool:
+    """Whether the panel shows only the start of the job's result."""
+    if job.get("extract_result") is None:
+        return False
+    return len(_result_lines(job)) > max_lines

@@ -39,7 +39,8 @@ ExpandOpt = Annotated[
 GET_HELP = """Show one or more jobs in full.
 
 In a terminal each job is a panel: status, times, input, configuration, usage and
-credits, error message and the start of the result. Otherwise (or with -o / -f)
+credits, error message and the start of the result (when it is cut, the command
+printing it whole follows on stderr, alone on its line). Otherwise (or with -o / -f)
 the formats of `lx jobs list`: `-o json` of one ID is that job's object, of
 several an array in the order given; jsonl is one job a line.
 
@@ -126,7 +127,7 @@ def get_cmd(
         print_fields(env.stdout)
         return
     field_list = parse_field_list(fields)
-    expands = expand_values(expand)
+    expands = options.with_expansions(expand_values(expand), field_list, choices.GET_EXPAND)
     panel = output is None and field_list is None and state.output_format(None) == "table"
     if panel:
         expands = tuple(dict.fromkeys((*expands, "configuration", "usage")))
@@ -136,7 +137,12 @@ def get_cmd(
     jobs = [o.value for o in outcomes if o.value is not None]
     color = state.stdout_color
     if panel:
-        jobs_out.write_panels(env.stdout, jobs, color=color)
+        commands = {
+            str(j.get("id")): state.command("jobs", "result", str(j.get("id"))) for j in jobs
+        }
+        jobs_out.write_panels(
+            env.stdout, jobs, color=color, result_commands=commands, hints=env.stderr
+        )
     else:
         jobs_out.write_jobs(
             env.stdout,
@@ -148,6 +154,10 @@ def get_cmd(
             color=color,
             pretty=bool(env.stdout_isatty),
         )
+    use = options.field_use(field_list)
+    for job in jobs if use is not None else ():
+        use.see(job)
+    options.warn_unmatched(env, use)
     jobs_out.write_failures(env.stderr, outcomes)
     code = lookup.exit_status(outcomes)
     if code:
@@ -220,9 +230,17 @@ def result_cmd(
     finally:
         jobs_out.write_failures(env.stderr, outcomes)
         for e in skipped:
-            env.warn(f"lx: {e.message}; skipped")
+            env.warn(f"lx: skipped: {e.message}")
     if not count and not skipped and env.stderr_isatty and jobs:
         env.warn("the results have no rows")
+    use = options.field_use(field_list, rows=True)
+    if use is not None:
+        from llamaextract_cli.jobs.result_rows import long_rows, wide_rows
+
+        for job in jobs:
+            for row in long_rows(job) if metadata else wide_rows(job):
+                use.see(row)
+        options.warn_unmatched(env, use, "row")
     code = lookup.exit_status(outcomes)
     if code == 0 and skipped:
         code = int(ExitStatus.ERROR)
@@ -243,7 +261,7 @@ def _one_result(
 
     env = state.env
     job = lookup.fetch_one(state, job_id, project_id, org)
-    result = lookup.completed_result(job)
+    result = lookup.completed_result(job, state.command)
     fmt = state.output_format(output) if isinstance(result, list) else output
     shown = write_result(
         env.stdout,
@@ -255,3 +273,10 @@ def _one_result(
     )
     if not shown and env.stderr_isatty:
         env.warn("the result has no rows")
+    use = options.field_use(field_list, rows=True)
+    if use is not None:
+        from llamaextract_cli.output.rows import result_rows
+
+        for row in result_rows(result):
+            use.see(row)
+        options.warn_unmatched(env, use, "row")

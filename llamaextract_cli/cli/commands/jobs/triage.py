@@ -62,7 +62,9 @@ Takes the filters of `jobs list` (the status is always FAILED). Without --since,
 
 -o json: a list of groups {pattern, count, share, first_seen, last_seen,
 example_job_id, example_message, job_ids (newest first, up to --ids-per-group)};
--o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated).
+-o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated);
+-o wide: the table with the patterns whole, whatever the width. In a terminal the
+command showing the largest group's example job follows on stderr, alone on its line.
 
 \b
 Examples:
@@ -100,13 +102,13 @@ def _width(state: State) -> int:
     return terminal_width(state.env.stdout)
 
 
-def console_for(state: State) -> Any:
+def console_for(state: State, *, width: int | None = None) -> Any:
     from llamaextract_cli.output.triage_view import make_console
 
     color = state.stdout_color
     return make_console(
         state.env.stdout,
-        width=_width(state),
+        width=width or _width(state),
         color=color,
         terminal=bool(state.env.stdout_isatty),
         environ=state.env.environ,
@@ -169,7 +171,7 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
         state.env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         state.env.stdout.flush()
         return
-    if fmt == "table":
+    if fmt in ("table", "wide"):
         from llamaextract_cli.output.triage_view import render_stats
 
         chosen = by or "configuration"
@@ -238,17 +240,20 @@ _ERROR_COLUMNS = (
 
 def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
     groups = acc.groups(limit)
-    if fmt == "table":
+    if fmt in ("table", "wide"):
         from llamaextract_cli.output.triage_view import render_errors
 
         if not groups:
             state.env.warn("no FAILED jobs match")
             return
-        render_errors(console_for(state), groups, acc.total, utcnow())
+        wide = fmt == "wide"  # every column whole, whatever the width: the terminal wraps
+        console = console_for(state, width=10_000 if wide else None)
+        render_errors(console, groups, acc.total, utcnow(), wide=wide)
         shown = f" (showing {len(groups)})" if len(groups) < len(acc) else ""
-        state.env.warn(
+        state.env.hint(
             f"{acc.total:,} failed jobs in {len(acc)} groups{shown}. "
-            f"Details: lx jobs get {groups[0]['example_job_id']}"
+            "Details of the largest group's example:",
+            state.command("jobs", "get", str(groups[0]["example_job_id"])),
         )
         return
     columns = None
