@@ -828,7 +828,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mem_commands: list[tuple[str, str, list[str]]] = [
             ("jsonl", "lx jobs list --all -o jsonl", ["jobs", "list", "--all", "-o", "jsonl"])
         ]
-        for name in ("stats", "errors"):
+        for name in ("stats", "errors", "review"):
             if lx_has(lx, env, "jobs", name):
                 mem_commands.append(
                     (

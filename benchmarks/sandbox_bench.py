@@ -4,10 +4,10 @@
 
 Serves a SandboxServer on 127.0.0.1:0 and pages through it with one httpx keep-alive client
 (page_size 100; `--expand` asks every page with it), restarting from the first page whenever
-the listing ends, until --pages pages are read; the median of --runs runs is reported. A first pass over every job, with the
-server's cache of serialized jobs still empty, is reported apart as the cold figure. Then
-measures generating a 100,000-job data set: wall time, tracemalloc peak and retained, and the
-process RSS delta.
+the listing ends, until --pages pages are read; the median of --runs runs is reported. A
+first pass over every job, with the server's cache of serialized jobs still empty, is
+reported apart as the cold figure. Then measures generating a 100,000-job data set: wall
+time, tracemalloc peak and retained, and the process RSS delta.
 """
 
 from __future__ import annotations

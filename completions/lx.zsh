@@ -42,7 +42,7 @@ _lx_spec() {
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs')
-      _lx_subs='list fields get result export wait cancel delete stats errors watch'
+      _lx_subs='list fields get result export wait cancel delete stats errors review watch'
       _lx_opts='--help -h'
       _lx_vopts=' '
       ;;
@@ -95,6 +95,11 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
       _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      ;;
+    'jobs review')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size '
       ;;
     'jobs watch')
       _lx_subs=''
@@ -165,19 +170,19 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
-    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
+    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
       _lx_kind='i:table wide json jsonl csv tsv'
       ;;
     'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
@@ -191,6 +196,12 @@ _lx_optval() {
       ;;
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
+      ;;
+    'jobs review|--field')
+      _lx_kind='f'
+      ;;
+    'jobs review|--by')
+      _lx_kind='i:field configuration'
       ;;
     *)
       _lx_kind=''
@@ -238,7 +249,7 @@ _lx_desc() {
       _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
-      _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
+      _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'review:Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
       _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs list')
@@ -280,6 +291,10 @@ _lx_desc() {
     'jobs errors')
       _lx_cdesc=()
       _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
+      ;;
+    'jobs review')
+      _lx_cdesc=()
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--below:The confidence threshold: values under it are flagged (0..1)' '--field:Only this field path and what lies under it (repeatable or comma-sepa...' '--by:One row per field, or per configuration and field (rows gain a leadin...' '--max-flagged:Values below the threshold listed in -o json'\''s `flagged`, newest firs...' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when any value is below the threshold (a CI gate)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs watch')
       _lx_cdesc=()

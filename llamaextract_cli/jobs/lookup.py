@@ -97,7 +97,8 @@ def completed_result(job: Mapping[str, Any], command: Callable[..., str] | None 
             raise JobsFailed(f"job {job_id} is CANCELLED, so it has no result")
         build = command or (lambda *args: " ".join(["lx", *args]))
         raise JobsFailed(
-            f"job {job_id} is {status}, so it has no result yet; wait for it, then read it",
+            f"job {job_id} is {status}, so it has no result yet",
+            hint="wait for it, then read it",
             command=f"{build('jobs', 'wait', str(job_id))} && "
             f"{build('jobs', 'result', str(job_id))}",
         )

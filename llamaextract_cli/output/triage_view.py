@@ -132,7 +132,7 @@ def _legend(statuses: Iterable[str]) -> Text:
 # ---------------------------------------------------------------------- stats
 
 
-def _window_text(window: Mapping[str, Any]) -> str:
+def window_text(window: Mapping[str, Any]) -> str:
     since = window.get("since")
     until = window.get("until")
     right = until[:16].replace("T", " ") if until else "now"
@@ -150,7 +150,7 @@ def stats_header(stats: Mapping[str, Any]) -> list[Text]:
 
     by_status = stats["by_status"]
     finished = sum(by_status.get(s, 0) for s in ("COMPLETED", "FAILED", "CANCELLED"))
-    first = Text(_window_text(stats["window"]), style="bold")
+    first = Text(window_text(stats["window"]), style="bold")
     line = Text()
     line.append(f"{stats['total']:,}", style="bold")
     line.append(" jobs  ·  ")

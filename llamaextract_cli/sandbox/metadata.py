@@ -10,7 +10,8 @@ every leaf value (a scalar, or an item of an array of scalars) has an entry with
   [{x, y, w, h}], page_dimensions: {width, height}}]`, `[]` for a null value; a job that was
   not parsed (turbo) cites only `page` and `matching_text`;
 - `confidence` (0..1); with extract version `latest` also `extraction_confidence` and,
-  when the document was parsed, `parsing_confidence` (`confidence` is the lower of the two);
+  when the document was parsed and the value found, `parsing_confidence` (`confidence` is
+  then the lower of the two);
   `2025-06-01` adds `extraction_confidence` only, `2.5` gives `confidence` alone;
 - `reasoning` (text) on the top-level fields of the agentic tiers.
 
@@ -122,9 +123,8 @@ class _Builder:
         self.conf = bool(cfg.confidence_scores)
         self.cite_key = "citations" if shape == "seed" else "citation"
         parse_tier = cfg.effective_parse_tier
-        self.layout = parse_tier is not None  # a parsed document has boxes to cite
-        self.keys = {"latest": 3, "2025-06-01": 2}.get(cfg.version, 1)
-        self.parsed = parse_tier is not None
+        self.parsed = parse_tier is not None  # a parsed document has boxes to cite
+        self.keys = {"latest": 3, "2025-06-01": 2}.get(cfg.version, 1)  # confidence keys
         self.reasoning = cfg.tier in ("agentic", "agentic_plus")
         self.lang = cfg.lang
         poor = rng.random() < POOR_SCAN
@@ -136,9 +136,8 @@ class _Builder:
         )
         self.field_risk = FIELD_RISK[cfg.kind]
         self.risks: dict[str, float] = {}
-        # OCR quality of the document's pages; a fast parse has a longer tail
+        # OCR quality of the document (in thousandths); a fast parse has a longer tail
         spread = 0.10 if parse_tier == "fast" else 0.05
-        # (in thousandths)
         self.page_q = (
             999 - int(1000 * spread * rng.random() ** 3) - (int(150 * rng.random()) if poor else 0)
         )
@@ -242,7 +241,7 @@ class _Builder:
 
     def citation(self, text: str, page: int) -> dict[str, Any]:
         c: dict[str, Any] = {"page": page, "matching_text": text}
-        if not self.layout:
+        if not self.parsed:
             return c
         rng = self.rng
         line = self.lines.get(page, 0)

@@ -31,7 +31,7 @@ ExpandOpt = Annotated[
         "--expand",
         help="Also fetch configuration, extract_metadata and/or usage (repeatable or "
         "comma-separated). Default: none, except that the terminal view fetches "
-        "configuration and usage.",
+        "configuration, usage and extract_metadata.",
         metavar="configuration|extract_metadata|usage",
     ),
 ]
@@ -40,7 +40,10 @@ GET_HELP = """Show one or more jobs in full.
 
 In a terminal each job is a panel: status, times, input, configuration, usage and
 credits, error message and the start of the result (when it is cut, the command
-printing it whole follows on stderr, alone on its line). Otherwise (or with -o / -f)
+printing it whole follows on stderr, alone on its line). When the job has field
+metadata, the result is shown one value a line with its confidence (green from
+0.9, yellow from 0.8, red and marked ▼ below 0.8: the mark reads without colour)
+and the page it was cited from (p.3). Otherwise (or with -o / -f)
 the formats of `lx jobs list`: `-o json` of one ID is that job's object, of
 several an array in the order given; jsonl is one job a line.
 
@@ -130,7 +133,7 @@ def get_cmd(
     expands = options.with_expansions(expand_values(expand), field_list, choices.GET_EXPAND)
     panel = output is None and field_list is None and state.output_format(None) == "table"
     if panel:
-        expands = tuple(dict.fromkeys((*expands, "configuration", "usage")))
+        expands = tuple(dict.fromkeys((*expands, "configuration", "usage", "extract_metadata")))
     wanted = lookup.job_ids(state, ids)
     params = lookup.scope_params(state, expands, project_id, org)
     outcomes = lookup.fetch_or_fail(state, wanted, params)
@@ -217,7 +220,7 @@ def result_cmd(
         if outcome.value is None:
             continue
         try:
-            lookup.completed_result(outcome.value)
+            lookup.completed_result(outcome.value, state.command)
         except LxError as e:
             skipped.append(e)
             continue

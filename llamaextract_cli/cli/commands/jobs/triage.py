@@ -80,7 +80,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _window(filters: JobFilter) -> tuple[JobFilter, Window]:
+def window_for(filters: JobFilter) -> tuple[JobFilter, Window]:
     from llamaextract_cli.jobs.stats import default_window
 
     window = default_window(filters.since, filters.until, bool(filters.job_ids), utcnow())
@@ -115,7 +115,7 @@ def console_for(state: State, *, width: int | None = None) -> Any:
     )
 
 
-def _write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any = None) -> None:
+def write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any = None) -> None:
     from llamaextract_cli.output import make_renderer
     from llamaextract_cli.output.columns import Column
 
@@ -152,7 +152,7 @@ def stats(
 
     state = get_state(ctx)
     fmt = state.output_format(output)
-    filters, window = _window(state.scoped(filters))
+    filters, window = window_for(state.scoped(filters))
     filters = replace(filters, expand=tuple(dict.fromkeys((*filters.expand, "configuration"))))
     acc = StatsAccumulator(window)
     jobs = _jobs(state, filters, page_size)
@@ -177,7 +177,7 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
         chosen = by or "configuration"
         render_stats(console_for(state), result, acc.rows(chosen), chosen)
         return
-    _write_rows(state, fmt, acc.rows(by or ("hour" if acc.hourly() else "day")))
+    write_rows(state, fmt, acc.rows(by or ("hour" if acc.hourly() else "day")))
 
 
 @app.command("errors", help=ERRORS_HELP)
@@ -212,7 +212,7 @@ def errors(
             hint="drop --status, or use 'lx jobs list --status ...'",
         )
     fmt = state.output_format(output)
-    filters, window = _window(state.scoped(filters))
+    filters, window = window_for(state.scoped(filters))
     filters = replace(filters, statuses=("FAILED",))
     acc = ErrorGroups(ids_per_group)
     jobs = _jobs(state, filters, page_size)
@@ -262,4 +262,4 @@ def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
 
         columns = [Column.for_key(k) for k in _ERROR_COLUMNS]
         columns.append(Column("job_ids", getter=lambda g: " ".join(g.get("job_ids") or ())))
-    _write_rows(state, fmt, groups, columns)
+    write_rows(state, fmt, groups, columns)
