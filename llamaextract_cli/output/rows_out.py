@@ -110,7 +110,6 @@ def write_rows(
     elif spec.metadata:
         names = rr.long_columns(spec.with_input)
         if fmt in ("table", "wide"):
-
             cols = [
                 Column(name=n, getter=rr.cell_getter(n), **LONG_TABLE[n])
                 if n in LONG_TABLE

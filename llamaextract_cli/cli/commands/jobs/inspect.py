@@ -239,9 +239,17 @@ def result_cmd(
     finally:
         jobs_out.write_failures(env.stderr, outcomes, state.error_format or "text")
         for e in skipped:
-            env.warn(f"lx: {e.message}; skipped")
+            env.warn(f"lx: skipped: {e.message}")
     if not count and not skipped and env.stderr_isatty and jobs:
         env.warn("the results have no rows")
+    use = options.field_use(field_list, rows=True)
+    if use is not None:
+        from llamaextract_cli.jobs.result_rows import long_rows, wide_rows
+
+        for job in jobs:
+            for row in long_rows(job) if metadata else wide_rows(job):
+                use.see(row)
+        options.warn_unmatched(env, use, "row")
     code = lookup.exit_status(outcomes)
     if code == 0 and skipped:
         code = int(ExitStatus.ERROR)
