@@ -25,6 +25,11 @@ STDIN = "-"
 
 def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> list[str]:
     """The job IDs of a command: its arguments, or stdin's lines for `-`."""
+    return unique(all_from_args(args, stdin, stdin_isatty=stdin_isatty))
+
+
+def all_from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> list[str]:
+    """`from_args` with every ID as often as it was given (to name the duplicates)."""
     if STDIN in args:
         if len(args) > 1:
             raise UsageError(
@@ -36,11 +41,11 @@ def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> lis
                 "'-' reads job IDs from stdin, but stdin is a terminal",
                 hint="pipe them in: lx jobs list -o jsonl | lx jobs get -",
             )
-        return unique(parse_lines(_read_lines(stdin)))
+        return parse_lines(_read_lines(stdin))
     ids = [a.strip() for a in args]
     if any(not i for i in ids):
         raise UsageError("a job ID is empty", hint="check the shell variable you passed")
-    return unique(ids)
+    return ids
 
 
 def _read_lines(stdin: IO[str] | None) -> list[str]:
