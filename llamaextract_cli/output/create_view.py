@@ -194,8 +194,9 @@ def summary(run: Run, skipped: int = 0, *, verb: str = "created") -> str:
         parts.append(f"{not_created} not created")
     if run.unknown:
         parts.append(f"{len(run.unknown)} unknown (check before trying again)")
-    tail = f"; {', '.join(parts)}" if parts else ""
-    return f"{verb} {len(run.ok)} of {_jobs(total)}{tail}"
+    if not parts:
+        return f"{verb} {_jobs(total)}"
+    return f"{verb} {len(run.ok)} of {_jobs(total)}; {', '.join(parts)}"
 
 
 def write_summary(stream: IO[str], run: Run, skipped: int = 0, *, verb: str = "created") -> None:
