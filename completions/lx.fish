@@ -18,8 +18,8 @@ function __lx_spec
             set -g __lx_vopts '--profile' '-p' '--base-url' '--timeout'
             set -g __lx_optd '--profile' 'Profile of the settings file to use (env LX_PROFILE)' '-p' 'Profile of the settings file to use (env LX_PROFILE)' '--base-url' 'API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout' 'Per-request timeout in seconds [default: 60; connect 5]' '--debug' 'Log each HTTP request and response line to stderr (key redacted)' '--no-color' 'Plain output (NO_COLOR is obeyed too)' '--allow-http' 'Send the key over plain http:// to a host that is not loopback (unsafe)' '--version' 'Print the version' '-V' 'Print the version' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs'
-            set -g __lx_subs 'list' 'fields' 'get' 'result' 'wait' 'cancel' 'delete' 'stats' 'errors' 'watch'
-            set -g __lx_subd 'list' 'List extract jobs, newest first' 'fields' 'List the job fields that --fields accepts' 'get' 'Show one or more jobs in full' 'result' 'Print a job\'s extract_result alone' 'wait' 'Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel' 'Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete' 'Delete jobs and their results' 'stats' 'Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors' 'Group FAILED jobs by the shape of their error message, most frequent...' 'watch' 'Follow jobs as their status changes (the live form of `jobs list`)'
+            set -g __lx_subs 'list' 'fields' 'get' 'result' 'wait' 'cancel' 'delete' 'create' 'rerun' 'stats' 'errors' 'watch'
+            set -g __lx_subd 'list' 'List extract jobs, newest first' 'fields' 'List the job fields that --fields accepts' 'get' 'Show one or more jobs in full' 'result' 'Print a job\'s extract_result alone' 'wait' 'Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel' 'Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete' 'Delete jobs and their results' 'create' 'Start extract jobs: one per file input, all with one configuration' 'rerun' 'Run jobs again: a new job per original, same input and configuration' 'stats' 'Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors' 'Group FAILED jobs by the shape of their error message, most frequent...' 'watch' 'Follow jobs as their status changes (the live form of `jobs list`)'
             set -g __lx_vopts
             set -g __lx_optd '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs list'
@@ -57,6 +57,16 @@ function __lx_spec
             set -g __lx_subd
             set -g __lx_vopts '--project' '--org' '--format' '-o'
             set -g __lx_optd '--force' 'Delete jobs that have not finished (API force=true)' '--yes' 'Do it without asking (needed off a terminal)' '-y' 'Do it without asking (needed off a terminal)' '--dry-run' 'Show what would happen; change nothing' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--format' 'Also print one result per job on stdout in this format (default: noth...' '-o' 'Also print one result per job on stdout in this format (default: noth...' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+        case 'jobs create'
+            set -g __lx_subs
+            set -g __lx_subd
+            set -g __lx_vopts '--file-input' '-i' '--config' '-c' '--schema' '--configuration' '--tier' '--target' '--system-prompt' '--webhook' '--max' '--rate' '--timeout' '-t' '--interval' '--project' '--org' '--format' '-o' '--fields' '-f'
+            set -g __lx_optd '--file-input' 'A file ID (dfl-…) or parse job ID (pjb-…) to extract from; repeatable...' '-i' 'A file ID (dfl-…) or parse job ID (pjb-…) to extract from; repeatable...' '--config' 'A saved extract configuration ID' '-c' 'A saved extract configuration ID' '--schema' 'A JSON Schema file (`-`: stdin): the fields to extract' '--configuration' 'A whole ExtractConfiguration JSON file (`-`: stdin), data_schema incl...' '--tier' 'Extract tier of an inline configuration' '--target' 'extraction_target of an inline configuration' '--system-prompt' 'system_prompt of an inline configuration' '--cite' 'cite_sources of an inline configuration' '--no-cite' 'cite_sources of an inline configuration' '--confidence' 'confidence_scores of an inline configuration' '--no-confidence' 'confidence_scores of an inline configuration' '--webhook' 'A URL to notify of the jobs\' status changes (webhook_configurations);...' '--yes' 'Do it without asking (needed off a terminal)' '-y' 'Do it without asking (needed off a terminal)' '--dry-run' 'Show what would happen; change nothing' '--max' 'Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate' 'Creates per second at most (the service throttles at about 15/s); hal...' '--wait' 'Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w' 'Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout' 'With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t' 'With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval' 'With --wait: seconds between polls at first (then backing off up to 3...' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--format' 'Output format' '-o' 'Output format' '--fields' 'Comma-separated fields to show, in order; dot paths reach into nested...' '-f' 'Comma-separated fields to show, in order; dot paths reach into nested...' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
+        case 'jobs rerun'
+            set -g __lx_subs
+            set -g __lx_subd
+            set -g __lx_vopts '--status' '-s' '--since' '--until' '--config' '-c' '--input' '--input-type' '--id' '--expand' '--project' '--org' '--max' '--rate' '--timeout' '-t' '--interval' '--format' '-o'
+            set -g __lx_optd '--status' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '-s' 'Only jobs in this status (case-insensitive); repeat for several, merg...' '--since' 'Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until' 'Created at or before WHEN (same forms as --since; a bare date include...' '--config' 'Saved extract configuration ID' '-c' 'Saved extract configuration ID' '--input' 'The document the job read: a file ID (dfl-…) or parse job ID' '--input-type' 'Kind of document input' '--id' 'Only these job IDs (repeatable or comma-separated)' '--expand' 'Include configuration and/or extract_metadata (repeatable or comma-se...' '--project' 'Project ID [default: the profile\'s project_id]' '--org' 'Organization ID [default: the profile\'s organization_id]' '--yes' 'Do it without asking (needed off a terminal)' '-y' 'Do it without asking (needed off a terminal)' '--dry-run' 'Show what would happen; change nothing' '--max' 'Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate' 'Creates per second at most (the service throttles at about 15/s); hal...' '--wait' 'Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w' 'Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout' 'With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t' 'With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval' 'With --wait: seconds between polls at first (then backing off up to 3...' '--format' 'Output format' '-o' 'Output format' '--help' 'Show this message and exit' '-h' 'Show this message and exit'
         case 'jobs stats'
             set -g __lx_subs
             set -g __lx_subd
@@ -130,22 +140,28 @@ function __lx_optval
     switch "$argv[1]|$argv[2]"
         case '|--profile' '|-p'
             set -g __lx_kind 'p'
-        case 'jobs list|--status' 'jobs list|-s' 'jobs stats|--status' 'jobs stats|-s' 'jobs errors|--status' 'jobs errors|-s' 'jobs watch|--status' 'jobs watch|-s'
+        case 'jobs list|--status' 'jobs list|-s' 'jobs rerun|--status' 'jobs rerun|-s' 'jobs stats|--status' 'jobs stats|-s' 'jobs errors|--status' 'jobs errors|-s' 'jobs watch|--status' 'jobs watch|-s'
             set -g __lx_kind 'i' 'PENDING' 'THROTTLED' 'RUNNING' 'COMPLETED' 'FAILED' 'CANCELLED'
-        case 'jobs list|--input-type' 'jobs stats|--input-type' 'jobs errors|--input-type' 'jobs watch|--input-type'
+        case 'jobs list|--input-type' 'jobs rerun|--input-type' 'jobs stats|--input-type' 'jobs errors|--input-type' 'jobs watch|--input-type'
             set -g __lx_kind 'i' 'file_id' 'parse_job_id'
-        case 'jobs list|--id' 'jobs stats|--id' 'jobs errors|--id' 'jobs watch|--id'
+        case 'jobs list|--id' 'jobs rerun|--id' 'jobs stats|--id' 'jobs errors|--id' 'jobs watch|--id'
             set -g __lx_kind 'j'
-        case 'jobs list|--expand' 'jobs stats|--expand' 'jobs errors|--expand' 'jobs watch|--expand'
+        case 'jobs list|--expand' 'jobs rerun|--expand' 'jobs stats|--expand' 'jobs errors|--expand' 'jobs watch|--expand'
             set -g __lx_kind 'l' 'configuration' 'extract_metadata'
-        case 'jobs list|--format' 'jobs list|-o' 'jobs get|--format' 'jobs get|-o' 'jobs result|--format' 'jobs result|-o' 'jobs wait|--format' 'jobs wait|-o' 'jobs stats|--format' 'jobs stats|-o' 'jobs errors|--format' 'jobs errors|-o' 'jobs watch|--format' 'jobs watch|-o' 'config list|--format' 'config list|-o'
+        case 'jobs list|--format' 'jobs list|-o' 'jobs get|--format' 'jobs get|-o' 'jobs result|--format' 'jobs result|-o' 'jobs wait|--format' 'jobs wait|-o' 'jobs create|--format' 'jobs create|-o' 'jobs rerun|--format' 'jobs rerun|-o' 'jobs stats|--format' 'jobs stats|-o' 'jobs errors|--format' 'jobs errors|-o' 'jobs watch|--format' 'jobs watch|-o' 'config list|--format' 'config list|-o'
             set -g __lx_kind 'i' 'table' 'json' 'jsonl' 'csv' 'tsv'
-        case 'jobs list|--fields' 'jobs list|-f' 'jobs get|--fields' 'jobs get|-f' 'jobs result|--fields' 'jobs result|-f' 'jobs wait|--fields' 'jobs wait|-f' 'jobs watch|--fields' 'jobs watch|-f'
+        case 'jobs list|--fields' 'jobs list|-f' 'jobs get|--fields' 'jobs get|-f' 'jobs result|--fields' 'jobs result|-f' 'jobs wait|--fields' 'jobs wait|-f' 'jobs create|--fields' 'jobs create|-f' 'jobs watch|--fields' 'jobs watch|-f'
             set -g __lx_kind 'l' 'id' 'status' 'created_at' 'updated_at' 'project_id' 'input' 'file_input' 'document_input_value' 'configuration_id' 'error_message' 'duration_seconds' 'configuration' 'configuration.data_schema' 'configuration.advanced_citations' 'configuration.cite_sources' 'configuration.confidence_scores' 'configuration.disable_cache' 'configuration.extract_version' 'configuration.version' 'configuration.extraction_target' 'configuration.lang' 'configuration.max_pages' 'configuration.parse_config_id' 'configuration.parse_tier' 'configuration.sheet_names' 'configuration.spreadsheet_mode' 'configuration.system_prompt' 'configuration.target_pages' 'configuration.tier' 'extract_metadata' 'extract_metadata.field_metadata' 'extract_metadata.field_metadata.document_metadata' 'extract_metadata.field_metadata.page_metadata' 'extract_metadata.field_metadata.row_metadata' 'extract_metadata.parse_job_id' 'extract_metadata.parse_tier' 'extract_result' 'metadata' 'metadata.usage' 'metadata.usage.num_document_tokens' 'metadata.usage.num_output_tokens' 'metadata.usage.num_pages_extracted' 'metadata.usage.num_pages_billed' 'usage' 'usage.credits' 'usage.extract_credits' 'usage.parse_credits'
         case 'jobs get|--expand'
             set -g __lx_kind 'l' 'configuration' 'extract_metadata' 'usage'
         case 'jobs cancel|--format' 'jobs cancel|-o' 'jobs delete|--format' 'jobs delete|-o'
             set -g __lx_kind 'i' 'json' 'jsonl' 'csv' 'tsv' 'table'
+        case 'jobs create|--schema' 'jobs create|--configuration'
+            set -g __lx_kind 'f'
+        case 'jobs create|--tier'
+            set -g __lx_kind 'i' 'cost_effective' 'agentic' 'agentic_plus' 'turbo'
+        case 'jobs create|--target'
+            set -g __lx_kind 'i' 'per_doc' 'per_page' 'per_table_row'
         case 'jobs stats|--by'
             set -g __lx_kind 'i' 'status' 'day' 'hour' 'configuration' 'tier' 'input-type'
         case '*'
@@ -174,6 +190,8 @@ function __lx_argval
             set -g __lx_kind 'w' 'bash' 'zsh' 'fish'
         case 'jobs get|''*' 'jobs wait|''*' 'jobs cancel|''*' 'jobs delete|''*'
             set -g __lx_kind 'j'
+        case 'jobs rerun|''*'
+            set -g __lx_kind ''
         case '*'
             set -g __lx_kind -
     end

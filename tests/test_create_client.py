@@ -295,7 +295,7 @@ def test_a_connection_dropped_after_the_body_was_read_is_unknown_and_not_repeate
     finally:
         client.close()
     assert [json.loads(b) for b in server.bodies] == [BODY]  # the server read it, once
-    assert "connection failed before the answer" in info.value.message
+    assert "the connection closed before the answer" in info.value.message
 
 
 @pytest.mark.parametrize("server", ["silent"], indirect=True)

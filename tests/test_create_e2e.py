@@ -175,28 +175,29 @@ def test_rerun_over_http_makes_jobs_the_sdk_accepts(
 
 
 def test_a_create_dropped_after_the_server_made_it_is_unknown_not_repeated(lx: Any) -> None:
-    # 2 GETs of the originals, the 1st create answered, the 2nd made then dropped mid-answer
-    app = SandboxApp(
-        jobs=200,
-        seed=7,
-        now=NOW,
-        clock=FakeClock(NOW_S),
-        faults=FaultConfig(schedule=["ok", "ok", "ok", "drop"]),
-    )
-    probe = SandboxApp(jobs=200, seed=7, now=NOW, clock=FakeClock(NOW_S))
+    """The server reads the body, makes the job, then closes the connection mid-answer: lx
+    reports UNKNOWN, sends nothing again, and its hint finds the one job that was made."""
+    # the data set anchored at the real time, so that the hint's --since 1h finds the job
+    faults = FaultConfig(schedule=["ok", "ok", "ok", "drop"])  # 2 GETs, 2 creates
+    app = SandboxApp(jobs=200, seed=7, faults=faults)
+    probe = SandboxApp(jobs=200, seed=7, now=app.anchor_ms / 1000)
     query = [("status", "FAILED"), ("page_size", "2")]
     auth = {"authorization": f"Bearer {KEY}"}
     originals = probe.handle("GET", "/api/v2/extract", query, auth).json()["items"]
     with SandboxServer(app) as srv:
         r = over_http(lx, srv.url, "jobs", "rerun", *[j["id"] for j in originals], "--yes")
-    assert r.code == 1
-    got = [json.loads(line) for line in r.stdout.splitlines()]
-    assert [g["status"] for g in got] == ["PENDING", "UNKNOWN"]
-    assert got[1]["id"] is None and "not repeated" in got[1]["error"]
-    made = app.created_job_ids()
-    assert len(made) == 2 and made[0] == got[0]["id"]  # one job each: none duplicated
-    second = originals[1]["file_input"]
-    assert f"lx jobs list --input {second} --since 1h" in r.stderr
+        assert r.code == 1
+        got = [json.loads(line) for line in r.stdout.splitlines()]
+        assert [g["status"] for g in got] == ["PENDING", "UNKNOWN"]
+        assert got[1]["id"] is None and "not repeated" in got[1]["error"]
+        made = app.created_job_ids()
+        assert len(made) == 2 and made[0] == got[0]["id"]  # one job each: none duplicated
+        second = originals[1]["file_input"]
+        hint = f"lx jobs list --input {second} --since 1h"
+        assert hint in r.stderr
+        found = over_http(lx, srv.url, *hint.split()[1:], "-o", "jsonl")
+    assert found.code == 0, found.stderr
+    assert [json.loads(line)["id"] for line in found.stdout.splitlines()] == [made[1]]
 
 
 class Served:

@@ -126,6 +126,8 @@ class ApiClient:
         try:
             response = self._http.send(request)
         except (httpx.TransportError, OSError) as e:
+            if self._log:
+                self._log(f"< {type(e).__name__}: {_why(e)}")
             if not repeatable and retry.sent_before(e):
                 raise _unknown(method, e, attempt) from None
             if isinstance(e, httpx.TimeoutException):
@@ -146,8 +148,8 @@ class ApiClient:
                 what = f"the server answered {reason(status)} with a body that is not JSON"
                 if not repeatable:  # it acted (2xx), but what it made cannot be read
                     raise OutcomeUnknown(
-                        f"{what} ({len(body)} bytes): it accepted the request, but what it "
-                        "made is not known; not repeated"
+                        f"{what}: it accepted the request, but what it made is not known, "
+                        "so it was not repeated"
                     ) from None
                 err = ProtocolError(f"{what} ({len(body)} bytes; truncated or from a proxy?)")
                 verdict = retry.should_retry_header(response.headers)
@@ -159,7 +161,7 @@ class ApiClient:
             return _Retryable(error, status, body, ctype), response.headers
         if not repeatable and status >= 500:  # it may have acted before failing
             raise OutcomeUnknown(
-                f"{error.message}; the service may have acted before failing; not repeated",
+                f"{error.message}; it may have acted before failing, so it was not repeated",
                 status_code=status,
             )
         raise error
@@ -206,8 +208,8 @@ class ApiClient:
         job = self.request_json("POST", "/api/v2/extract", params, json_body=body, repeatable=False)
         if not isinstance(job, dict) or not isinstance(job.get("id"), str) or not job["id"]:
             raise OutcomeUnknown(
-                "the server accepted the create but its answer carries no job ID; "
-                "what it made is not known; not repeated"
+                "the server accepted the create, but its answer carries no job ID, "
+                "so it was not repeated"
             )
         return job
 
@@ -255,9 +257,9 @@ def _unknown(method: str, e: BaseException, attempt: int) -> OutcomeUnknown:
     if isinstance(e, httpx.TimeoutException):
         what = f"no answer in time ({type(e).__name__})"
     else:
-        what = f"the connection failed before the answer ({_why(e)})"
+        what = "the connection closed before the answer"
     tries = f" (attempt {attempt})" if attempt > 1 else ""
-    return OutcomeUnknown(f"{what}{tries}; the server may have acted on the {method}; not repeated")
+    return OutcomeUnknown(f"{what}{tries}; the server may have acted on it, so it was not repeated")
 
 
 def _why(e: BaseException) -> str:

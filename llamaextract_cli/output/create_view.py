@@ -171,10 +171,9 @@ def failure_line(created: Created) -> str | None:
     item = created.planned
     who = item.original_id or item.input
     if created.unknown:
-        hint = f"lx jobs list --input {item.input} --since 1h"
         return (
-            f"lx: {who}: unknown whether a job was created ({created.error}); check before "
-            f"trying again: {hint}"
+            f"lx: {who}: unknown whether a job was created: {created.error}. Check before "
+            f"trying again: lx jobs list --input {item.input} --since 1h"
         )
     return f"lx: {who}: not created: {created.error}"
 

@@ -5,7 +5,7 @@
 3. on a terminal the user is asked (the commands refuse earlier without one and
    without --yes: `refuse_without_terminal`);
 4. the jobs are created one after another at the pace of `jobs.pace` (`jobs.create.run`);
-   each result goes to stdout as it ends, each failure to stderr;
+   each result goes to stdout as it ends; then one stderr line per failure;
 5. a summary line; with --wait, `jobs wait`'s run and display on the new jobs.
 """
 
@@ -118,7 +118,6 @@ def execute(
             out.write(created.record())
         elif created.job is not None:
             out.write(created.job)
-        create_view.write_failure(env.stderr, created)
 
     client = state.client()
     pacer = pace.Pacer(opts.rate, pace.CLOCK, pace.SLEEP)
@@ -128,6 +127,8 @@ def execute(
         if records:
             flush_skipped(len(entries))
         out.close()
+    for created in result.created:  # after the output, so a table stays whole
+        create_view.write_failure(env.stderr, created)
     code = create.exit_status(result, skipped)
     verb = "created" if opts.verb == "create" else "rerun"
     line = create_view.summary(result, len(skipped), verb=verb)
