@@ -467,3 +467,28 @@ def test_wait_timeout_exits_124(world: World, run: Callable[..., Any], tmp_path:
     assert r.code == 124 and "timed out after 1s; still running" in r.stderr
     [made] = world.app.created_job_ids()
     assert json.loads(r.stdout)["id"] == made
+
+
+def test_ctrl_c_while_creating_prints_what_was_made_and_exits_130(
+    monkeypatch: pytest.MonkeyPatch, world: World, run: Callable[..., Any]
+) -> None:
+    ids = failed_ids(world, 3)
+    original = ApiClient.create_job
+    calls = []
+
+    def interrupted_second(self: ApiClient, body: Any, params: Any = ()) -> Any:
+        calls.append(body)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(self, body, params)
+
+    monkeypatch.setattr(ApiClient, "create_job", interrupted_second)
+    r = run("jobs", "rerun", *ids, "--yes")
+    assert r.code == 130
+    got = records(r.stdout)
+    assert [g["status"] for g in got] == ["PENDING", "UNKNOWN", "NOT_CREATED"]
+    assert got[0]["id"] == world.app.created_job_ids()[0] and len(calls) == 2
+    assert r.stderr.rstrip().endswith(
+        "lx: interrupted; rerun 1 of 3 jobs; 1 not created, 1 unknown (check before trying "
+        "again) (the jobs created keep running)"
+    )

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from llamaextract_cli.errors import (
     AuthError,
     ExitStatus,
+    Interrupted,
     LxError,
     NetworkError,
     OutcomeUnknown,
@@ -209,13 +210,13 @@ def run(
             continue
         try:
             pacer.start()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):
             result.interrupted = True
             done(Created(item, error="not attempted: interrupted"))
             continue
         try:
             job = client.create_job(item.body(), item.params())
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Interrupted):  # Ctrl-C, SIGTERM
             result.interrupted = True
             done(Created(item, error="interrupted while creating", unknown=True))
             continue

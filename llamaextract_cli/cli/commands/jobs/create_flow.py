@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from llamaextract_cli.errors import LxError, NotFoundError, UsageError
+from llamaextract_cli.errors import Interrupted, LxError, NotFoundError, UsageError
 from llamaextract_cli.jobs.create import Created, Entry, Planned, Skipped
 
 if TYPE_CHECKING:
@@ -133,7 +133,7 @@ def execute(
     verb = "created" if opts.verb == "create" else "rerun"
     line = create_view.summary(result, len(skipped), verb=verb)
     if result.interrupted:
-        raise LxError(f"interrupted; {line}", hint="the jobs created keep running")
+        raise Interrupted(f"interrupted; {line}", hint="the jobs created keep running")
     if result.stopped is not None:
         stopped = result.stopped
         raise type(stopped)(f"{line}: stopped after {stopped.message}", hint=stopped.hint)

@@ -149,7 +149,7 @@ Examples:
   lx jobs rerun ext-123                                    # shows the plan, asks
   lx jobs rerun --status FAILED --since 24h --dry-run      # last night's failures
   lx jobs rerun --status FAILED --since 24h --config cfg-… --yes --wait --timeout 30m
-  lx jobs errors --since 24h -o json | jq -r '.[0].job_ids[]' | lx jobs rerun - --yes
+  lx jobs errors --since 24h -o json | jq -r '.[0].job_ids[]?' | lx jobs rerun - --yes
   lx jobs rerun -s FAILED --since 7d --max 200 --yes -o jsonl | jq -r 'select(.id).id'
 """
 
