@@ -137,9 +137,9 @@ def record_columns(dry_run: bool = False) -> list[Any]:
         return [
             Column.for_key("original_id", header="ORIGINAL", truncate=False),
             Column.for_key("status", header="STATUS", kind="status", truncate=False),
-            Column.for_key("input", header="INPUT", min_width=12, flex=True, drop=2),
-            Column.for_key("configuration_id", header="CONFIG", min_width=12, flex=True, drop=1),
-            Column.for_key("error", header="ERROR", min_width=20, flex=True),
+            Column.for_key("input", header="INPUT", min_width=12, flex=True, drop=1),
+            Column.for_key("configuration_id", header="CONFIG", min_width=12, flex=True, drop=2),
+            Column.for_key("error", header="ERROR", min_width=20, flex=True, drop=3),
         ]
     return [
         Column.for_key("id", header="NEW JOB", truncate=False),

@@ -459,6 +459,11 @@ def _file_inputs(state: State, values: list[str]) -> tuple[list[str], list[str]]
     from llamaextract_cli.jobs.rerun import drop_duplicates
 
     env = state.env
+    if STDIN in values and len(values) > 1:
+        raise UsageError(
+            "--file-input - (read them from stdin) must be the only --file-input",
+            hint="pipe every file input in, one a line",
+        )
     if STDIN in values:
         raw = all_from_args(values, env.stdin, stdin_isatty=bool(env.stdin_isatty))
         if not raw:
