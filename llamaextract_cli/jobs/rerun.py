@@ -4,16 +4,23 @@ A rerun gets the original's input (`file_input`, or the seed shape's
 `document_input_value`), its `configuration_id` when it had one, else its inline
 `configuration` (read with `expand=configuration`), and its project. Only finished
 originals are rerun: a job still PENDING, THROTTLED or RUNNING may yet complete, and
-rerunning it could pay twice for one document. Pure functions of the jobs given.
+rerunning it could pay twice for one document. `fetch_originals` and `list_originals`
+read the originals (by ID, or by the list filters); the rest are pure functions of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.jobs.create import Entry, Planned, Skipped
+
+if TYPE_CHECKING:
+    from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.api.query import JobFilter
+    from llamaextract_cli.jobs.session import Session
 
 
 def entry_for(job: Mapping[str, Any], organization_id: str | None = None) -> Entry:
@@ -78,3 +85,42 @@ def drop_duplicates(ids: Iterable[str]) -> tuple[list[str], list[str]]:
 
 def entries(jobs: Sequence[Mapping[str, Any]], organization_id: str | None = None) -> list[Entry]:
     return [entry_for(job, organization_id) for job in jobs]
+
+
+def fetch_originals(
+    state: Session,
+    ids: Sequence[str],
+    params: Sequence[tuple[str, str]],
+    organization_id: str | None,
+) -> list[Entry]:
+    """GET each original (params carry expand=configuration): its rerun, or why not."""
+    from llamaextract_cli.jobs.lookup import fetch_or_fail
+
+    out: list[Entry] = []
+    for outcome in fetch_or_fail(state, ids, params):
+        if outcome.not_found:
+            out.append(Skipped(outcome.id, "not found", not_found=True))
+        elif outcome.error is not None:
+            out.append(Skipped(outcome.id, f"{outcome.id}: {outcome.error.message}"))
+        else:
+            out.append(entry_for({**(outcome.value or {}), "id": outcome.id}, organization_id))
+    return out
+
+
+@dataclass
+class Listed:
+    """The originals the filters matched, each once, up to the cap."""
+
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    repeated: list[str] = field(default_factory=list)  # listed more than once by the server
+    more: bool = False  # the cap was reached: more may match
+
+
+def list_originals(client: ApiClient, filters: JobFilter, *, cap: int) -> Listed:
+    """At most `cap` jobs of the filters (newest first), duplicates dropped."""
+    from llamaextract_cli.api.pager import iter_jobs
+
+    jobs = list(iter_jobs(client, filters, limit=cap, page_size=min(100, cap)))
+    by_id = {str(j.get("id")): j for j in jobs}
+    _, repeated = drop_duplicates(str(j.get("id")) for j in jobs)
+    return Listed(list(by_id.values()), repeated, more=len(jobs) >= cap)

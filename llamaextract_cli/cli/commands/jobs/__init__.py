@@ -9,5 +9,6 @@ from llamaextract_cli.cli.commands.jobs import inspect  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import waiting  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import changing  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import creating  # noqa: F401
+from llamaextract_cli.cli.commands.jobs import rerunning  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import triage  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import watching  # noqa: F401

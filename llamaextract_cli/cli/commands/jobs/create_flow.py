@@ -13,17 +13,68 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from llamaextract_cli.errors import Interrupted, LxError, NotFoundError, UsageError
 from llamaextract_cli.jobs.create import Created, Entry, Planned, Skipped
+from llamaextract_cli.jobs.pace import MAX_RATE
+from llamaextract_cli.timeparse import DURATION_HELP
 
 if TYPE_CHECKING:
     from llamaextract_cli.cli.context import State
     from llamaextract_cli.output import Renderer
     from llamaextract_cli.output.columns import Column
+
+
+DEFAULT_MAX = 25
+
+MaxOpt = Annotated[
+    int,
+    typer.Option(
+        "--max",
+        min=1,
+        help="Refuse (exit 2) to create more jobs than N: a typo in a filter must not "
+        "start thousands.",
+        metavar="N",
+    ),
+]
+RateOpt = Annotated[
+    float,
+    typer.Option(
+        "--rate",
+        min=0.1,
+        max=MAX_RATE,
+        help="Creates per second at most (the service throttles at about 15/s); halved "
+        "after each 429.",
+        metavar="N",
+    ),
+]
+WaitOpt = Annotated[
+    bool,
+    typer.Option(
+        "--wait", "-w", help="Then wait for the new jobs as `lx jobs wait` does (same exits)."
+    ),
+]
+TimeoutOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timeout",
+        "-t",
+        help=f"With --wait: give up after DURATION ({DURATION_HELP}) and exit 124.",
+        metavar="DURATION",
+    ),
+]
+IntervalOpt = Annotated[
+    float,
+    typer.Option(
+        "--interval",
+        min=0.5,
+        help="With --wait: seconds between polls at first (then backing off up to 30 s).",
+        metavar="SECONDS",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +95,37 @@ class Options:
     @property
     def asks(self) -> bool:
         return not self.yes and not self.dry_run
+
+
+def options(
+    verb: str,
+    yes: bool,
+    dry_run: bool,
+    max_jobs: int,
+    rate: float,
+    wait: bool,
+    timeout: str | None,
+    interval: float,
+    output: str | None,
+    fields: str | None,
+) -> Options:
+    from llamaextract_cli.cli.commands.jobs.waiting import parse_timeout
+    from llamaextract_cli.cli.options import parse_field_list
+
+    if (timeout is not None) and not wait:
+        raise UsageError("--timeout applies to --wait", hint="add --wait, or drop --timeout")
+    return Options(
+        verb=verb,
+        yes=yes,
+        dry_run=dry_run,
+        max_jobs=max_jobs,
+        rate=rate,
+        wait=wait,
+        timeout=parse_timeout(timeout),
+        interval=interval,
+        output=output,
+        fields=parse_field_list(fields),
+    )
 
 
 def refuse_without_terminal(state: State, opts: Options, *, from_stdin: bool, what: str) -> None:
