@@ -274,3 +274,17 @@ def test_bad_configuration_files(tmp_path: Any, text: str, message: str) -> None
 def test_stdin_on_a_terminal_is_refused() -> None:
     with pytest.raises(UsageError, match="stdin is a terminal"):
         choose(schema="-", stdin_isatty=True)
+
+
+def test_the_first_creates_failing_alike_stop_the_rest() -> None:
+    p, _, _ = pacer()
+    refused = [UsageError("the API rejected the request (422): configuration.tier")] * 3
+    client = FakeClient(*refused)
+    result = create.run(client, items(5), p)  # type: ignore[arg-type]
+    assert len(client.bodies) == 3 and result.stopped is not None
+    assert [c.error for c in result.created][3].startswith("not attempted: stopped after")
+    # after a success, failures alike do not stop the run (they may be about the inputs)
+    p, _, _ = pacer()
+    client = FakeClient({"id": "ext-a", "status": "PENDING"}, *refused, {"id": "b"})
+    result = create.run(client, items(5), p)  # type: ignore[arg-type]
+    assert len(client.bodies) == 5 and result.stopped is None

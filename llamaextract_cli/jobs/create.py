@@ -171,6 +171,9 @@ class Run:
         return [c for c in self.created if not c.ok and not c.unknown]
 
 
+SAME_FAILURES = 3  # the first creates all failing alike: the rest would too
+
+
 def stops_the_run(error: LxError) -> bool:
     """A failure every later create would meet too: a refused key; the service
     unreachable or still rate-limiting after the client's retries."""
@@ -193,11 +196,13 @@ def run(
 
     `throttled()` tells whether the client met a 429 since it was last asked (the
     client retried it after the server's Retry-After); the pace then halves. A failure
-    that would stop every later create too (`stops_the_run`) leaves the rest NOT_CREATED
-    with the reason. Ctrl-C stops the run: the create in flight is UNKNOWN, the rest
-    NOT_CREATED, and `Run.interrupted` is set.
+    that would stop every later create too (`stops_the_run`), or the first
+    `SAME_FAILURES` creates failing with the same error (a configuration the service
+    refuses), leaves the rest NOT_CREATED with the reason. Ctrl-C (or SIGTERM) stops the
+    run: the create in flight is UNKNOWN, the rest NOT_CREATED, and `Run.interrupted` is set.
     """
     result = Run()
+    alike: list[str] = []  # the messages of the failures so far, while nothing succeeded
 
     def done(created: Created) -> None:
         result.created.append(created)
@@ -205,7 +210,7 @@ def run(
 
     for item in items:
         if result.stopped is not None or result.interrupted:
-            why = "interrupted" if result.interrupted else result.stopped
+            why = "interrupted" if result.interrupted else f"stopped after {result.stopped}"
             done(Created(item, error=f"not attempted: {why}"))
             continue
         try:
@@ -224,13 +229,15 @@ def run(
             done(Created(item, error=e.message, unknown=True))
             continue
         except LxError as e:
-            if stops_the_run(e):
+            alike.append(e.message)
+            if stops_the_run(e) or (len(alike) >= SAME_FAILURES and len(set(alike)) == 1):
                 result.stopped = e
             done(Created(item, error=e.message))
             continue
         finally:
             if throttled():
                 pacer.throttled()
+        alike.append("")  # a success: failures alike no longer tell the rest would fail
         done(Created(item, job=job))
     return result
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from llamaextract_cli.errors import Interrupted, LxError, NotFoundError, UsageError
+from llamaextract_cli.errors import AuthError, Interrupted, LxError, NotFoundError, UsageError
 from llamaextract_cli.jobs.create import Created, Entry, Planned, Skipped
 from llamaextract_cli.jobs.pace import MAX_RATE
 from llamaextract_cli.timeparse import DURATION_HELP
@@ -181,9 +181,9 @@ def execute(
             print(f"dry run: nothing {done}", file=env.stderr, flush=True)
         code = NotFoundError.exit_status if any(s.not_found for s in skipped) else 0
         raise typer.Exit(int(code))
+    out = _Output(state, opts, single=len(entries) == 1)  # a bad LX_FORMAT fails before asking
     if opts.asks and items and not create_view.confirm(env.stderr, env.stdin, question):
         raise LxError("not confirmed; nothing created")
-    out = _Output(state, opts, single=len(entries) == 1)
 
     records = opts.verb == "rerun"
     order = {id(e): n for n, e in enumerate(entries)}
@@ -216,9 +216,10 @@ def execute(
     line = create_view.summary(result, len(skipped), verb=verb)
     if result.interrupted:
         raise Interrupted(f"interrupted; {line}", hint="the jobs created keep running")
-    if result.stopped is not None:
+    if result.stopped is not None:  # exit 3 for a refused key, else 1
         stopped = result.stopped
-        raise type(stopped)(f"{line}: stopped after {stopped.message}", hint=stopped.hint)
+        kind = AuthError if isinstance(stopped, AuthError) else LxError
+        raise kind(f"{line}; stopped after: {stopped.message}", hint=stopped.hint)
     print(line if code == 0 else f"lx: {line}", file=env.stderr, flush=True)
     if opts.wait and result.ok:
         _wait(state, opts, [c.id for c in result.ok if c.id], scope, creation_code=code)

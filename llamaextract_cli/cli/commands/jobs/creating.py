@@ -45,7 +45,9 @@ nothing created); --dry-run prints the request bodies on stdout and creates
 nothing. --max N (default 25) refuses a larger plan. Creates are paced (--rate,
 default 5 a second) and honour 429/Retry-After; a create that may have reached
 the service without an answer (a timeout, a dropped connection) is never sent
-again: it is reported as unknown, to check with `lx jobs list --input ID`.
+again: it is reported as unknown, to check with `lx jobs list --input ID`. The run
+stops early when the rest would fail too (a refused key, an unreachable service,
+the first three creates failing alike).
 
 Output: the created jobs, as the API answered (PENDING), each as soon as it is
 created: a table on a terminal, jsonl in a pipe, `-o json` of one input the
