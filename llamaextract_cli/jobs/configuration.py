@@ -130,6 +130,8 @@ def choose(
 
 
 def _read_json(flag: str, source: str, stdin: IO[str] | None, stdin_isatty: bool) -> Any:
+    if not source.strip():
+        raise UsageError(f"{flag} must not be empty", hint=f"{flag} FILE, or {flag} - for stdin")
     if source == STDIN:
         if stdin is None or getattr(stdin, "closed", False):
             raise UsageError(f"{flag} -: stdin is closed")
