@@ -35,7 +35,7 @@ _lx_cache_dir() {
 _lx_spec() {
   case "$1" in
     '')
-      _lx_subs='jobs auth config sandbox completion'
+      _lx_subs='jobs auth config sandbox completion doctor'
       _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
@@ -46,8 +46,8 @@ _lx_spec() {
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
@@ -66,8 +66,8 @@ _lx_spec() {
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f '
       ;;
     'jobs cancel')
       _lx_subs=''
@@ -86,23 +86,23 @@ _lx_spec() {
       ;;
     'jobs rerun')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --format -o --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --format -o --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
       ;;
     'auth')
       _lx_subs='login logout status'
@@ -149,6 +149,11 @@ _lx_spec() {
       _lx_opts='--force --help -h'
       _lx_vopts=' '
       ;;
+    'doctor')
+      _lx_subs=''
+      _lx_opts='--format -o --no-live --help -h'
+      _lx_vopts=' --format -o '
+      ;;
     *)
       _lx_subs=''
       _lx_opts=''
@@ -163,16 +168,16 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')

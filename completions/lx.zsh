@@ -37,7 +37,7 @@ _lx_cache_dir() {
 _lx_spec() {
   case "$1" in
     '')
-      _lx_subs='jobs auth config sandbox completion'
+      _lx_subs='jobs auth config sandbox completion doctor'
       _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
@@ -48,8 +48,8 @@ _lx_spec() {
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
@@ -68,8 +68,8 @@ _lx_spec() {
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f '
       ;;
     'jobs cancel')
       _lx_subs=''
@@ -88,23 +88,23 @@ _lx_spec() {
       ;;
     'jobs rerun')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --format -o --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --format -o --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
       ;;
     'auth')
       _lx_subs='login logout status'
@@ -151,6 +151,11 @@ _lx_spec() {
       _lx_opts='--force --help -h'
       _lx_vopts=' '
       ;;
+    'doctor')
+      _lx_subs=''
+      _lx_opts='--format -o --no-live --help -h'
+      _lx_vopts=' --format -o '
+      ;;
     *)
       _lx_subs=''
       _lx_opts=''
@@ -165,16 +170,16 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
@@ -249,7 +254,7 @@ _lx_argval() {
 _lx_desc() {
   case "$1" in
     '')
-      _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)')
+      _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)' 'doctor:Check the installation, the settings, the key and the API, one line p...')
       _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
@@ -258,7 +263,7 @@ _lx_desc() {
       ;;
     'jobs list')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size)' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size)' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_cdesc=()
@@ -274,7 +279,7 @@ _lx_desc() {
       ;;
     'jobs wait')
       _lx_cdesc=()
-      _lx_odesc=('--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--fail-fast:Exit 1 as soon as one job is FAILED or CANCELLED, without waiting for...' '--max:With filters and no IDs: refuse to wait on more jobs than this' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs cancel')
       _lx_cdesc=()
@@ -290,19 +295,19 @@ _lx_desc() {
       ;;
     'jobs rerun')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--max:Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate:Creates per second at most (the service throttles at about 15/s); hal...' '--wait:Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w:Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval:With --wait: seconds between polls at first (then backing off up to 3...' '--format:Output format' '-o:Output format' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--max:Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate:Creates per second at most (the service throttles at about 15/s); hal...' '--wait:Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w:Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval:With --wait: seconds between polls at first (then backing off up to 3...' '--format:Output format' '-o:Output format' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs stats')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size)' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs errors')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs watch')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'auth')
       _lx_cdesc=('login:Store an API key in the profile in effect, after checking it' 'logout:Remove the stored API key of the profile in effect' 'status:Show the profile, base URL and masked key in effect; check the key')
@@ -314,7 +319,7 @@ _lx_desc() {
       ;;
     'auth status')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default) or json / jsonl (one object)' '-o:text (default) or json / jsonl (one object)' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'config')
       _lx_cdesc=('list:Show each setting in effect and where it comes from' 'get:Print the value of one setting in effect' 'set:Store a setting in the profile in effect (created if missing)' 'unset:Remove a setting from the profile in effect' 'path:Print the path of the settings file')
@@ -339,6 +344,10 @@ _lx_desc() {
     'completion install')
       _lx_cdesc=()
       _lx_odesc=('--force:Replace a file at the target that lx did not write' '--help:Show this message and exit' '-h:Show this message and exit')
+      ;;
+    'doctor')
+      _lx_cdesc=()
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     *)
       _lx_cdesc=()

@@ -59,6 +59,7 @@ class ApiClient:
         self._clock = clock
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
+        self.last_headers: httpx.Headers | None = None  # of the last answer (`lx doctor`)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
@@ -134,6 +135,7 @@ class ApiClient:
                 return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
             return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
         elapsed = (time.perf_counter() - started) * 1000
+        self.last_headers = response.headers
         body = response.content
         if self._log:
             self._log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")
