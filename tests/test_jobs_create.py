@@ -492,3 +492,17 @@ def test_ctrl_c_while_creating_prints_what_was_made_and_exits_130(
         "lx: interrupted; rerun 1 of 3 jobs; 1 not created, 1 unknown (check before trying "
         "again) (the jobs created keep running)"
     )
+
+
+def test_wait_fail_fast_stops_at_the_first_failed_new_job(
+    world: World, run: Callable[..., Any]
+) -> None:
+    ids = failed_ids(world, 6)
+    r = run("jobs", "rerun", *ids, "--yes", "--wait", "--fail-fast")
+    made = world.app.created_job_ids()
+    states = [world.app.job_state(i)[0] for i in made]  # type: ignore[index]
+    assert "FAILED" in states  # this seed's reruns include failures
+    assert r.code == 1
+    assert "(--fail-fast)" in r.stderr.splitlines()[-1] and "FAILED" in r.stderr.splitlines()[-1]
+    r = run("jobs", "rerun", *ids, "--yes", "--fail-fast")
+    assert r.code == 2 and "--fail-fast applies to --wait" in r.stderr

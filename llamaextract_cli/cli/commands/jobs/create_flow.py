@@ -66,6 +66,13 @@ TimeoutOpt = Annotated[
         metavar="DURATION",
     ),
 ]
+FailFastOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fail-fast",
+        help="With --wait: exit 1 as soon as one new job is FAILED or CANCELLED.",
+    ),
+]
 IntervalOpt = Annotated[
     float,
     typer.Option(
@@ -89,6 +96,7 @@ class Options:
     wait: bool = False
     timeout: float | None = None
     interval: float = 2.0
+    fail_fast: bool = False
     output: str | None = None
     fields: list[str] | None = None
 
@@ -108,12 +116,14 @@ def options(
     interval: float,
     output: str | None,
     fields: str | None,
+    fail_fast: bool = False,
 ) -> Options:
     from llamaextract_cli.cli.commands.jobs.waiting import parse_timeout
     from llamaextract_cli.cli.options import parse_field_list
 
-    if (timeout is not None) and not wait:
-        raise UsageError("--timeout applies to --wait", hint="add --wait, or drop --timeout")
+    for flag, given in (("--timeout", timeout is not None), ("--fail-fast", fail_fast)):
+        if given and not wait:
+            raise UsageError(f"{flag} applies to --wait", hint=f"add --wait, or drop {flag}")
     return Options(
         verb=verb,
         yes=yes,
@@ -123,6 +133,7 @@ def options(
         wait=wait,
         timeout=parse_timeout(timeout),
         interval=interval,
+        fail_fast=fail_fast,
         output=output,
         fields=parse_field_list(fields),
     )
@@ -244,11 +255,19 @@ def _wait(
         env.stderr, ids, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
     )
     result = wait.wait_jobs(
-        state, ids, scope, interval=opts.interval, timeout=opts.timeout, display=display
+        state,
+        ids,
+        scope,
+        interval=opts.interval,
+        timeout=opts.timeout,
+        display=display,
+        fail_fast=opts.fail_fast,
     )
     unknown = wait.never_seen(result)
     found = [t for t in result.jobs if not t.missing]
     why = "not waited for: an ID is unknown" if unknown else "timed out"
+    if result.stopped_early:
+        why = "not waited for (--fail-fast)"
     wait_view.write_summary(env.stderr, found if unknown else result.jobs, why)
     if unknown:
         wait_view.write_not_found(env.stderr, unknown)

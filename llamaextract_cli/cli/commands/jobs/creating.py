@@ -15,6 +15,7 @@ from llamaextract_cli.cli.commands.jobs import create_flow
 from llamaextract_cli.cli.commands.jobs.changing import DryRunOpt, YesOpt
 from llamaextract_cli.cli.commands.jobs.create_flow import (
     DEFAULT_MAX,
+    FailFastOpt,
     IntervalOpt,
     MaxOpt,
     RateOpt,
@@ -52,7 +53,8 @@ the first three creates failing alike).
 Output: the created jobs, as the API answered (PENDING), each as soon as it is
 created: a table on a terminal, jsonl in a pipe, `-o json` of one input the
 object alone. Failures are named on stderr. --wait then waits for the jobs
-exactly like `lx jobs wait` (its display, --timeout, --interval).
+exactly like `lx jobs wait` (its display, --timeout, --interval,
+--fail-fast).
 
 Exit status: 0 every job created (with --wait: and COMPLETED); 1 a create failed
 or is unknown (the others are printed), or with --wait a job FAILED; 2 bad
@@ -158,6 +160,7 @@ def create_cmd(
     wait: WaitOpt = False,
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = 2.0,
+    fail_fast: FailFastOpt = False,
     project_id: ProjectOpt = None,
     org: OrgOpt = None,
     output: FormatOpt = None,
@@ -169,7 +172,7 @@ def create_cmd(
     state = get_state(ctx)
     env = state.env
     opts = create_flow.options(
-        "create", yes, dry_run, max_jobs, rate, wait, timeout, interval, output, fields
+        "create", yes, dry_run, max_jobs, rate, wait, timeout, interval, output, fields, fail_fast
     )
     inputs = list(file_input or [])
     if not inputs:

@@ -16,6 +16,7 @@ from llamaextract_cli.cli.commands.jobs import create_flow
 from llamaextract_cli.cli.commands.jobs.changing import DryRunOpt, YesOpt
 from llamaextract_cli.cli.commands.jobs.create_flow import (
     DEFAULT_MAX,
+    FailFastOpt,
     IntervalOpt,
     MaxOpt,
     RateOpt,
@@ -95,6 +96,7 @@ def rerun_cmd(
     wait: WaitOpt = False,
     timeout: TimeoutOpt = None,
     interval: IntervalOpt = 2.0,
+    fail_fast: FailFastOpt = False,
     output: FormatOpt = None,
     *,
     filters: JobFilter,
@@ -105,7 +107,7 @@ def rerun_cmd(
     state = get_state(ctx)
     env = state.env
     opts = create_flow.options(
-        "rerun", yes, dry_run, max_jobs, rate, wait, timeout, interval, output, None
+        "rerun", yes, dry_run, max_jobs, rate, wait, timeout, interval, output, None, fail_fast
     )
     args = list(ids or [])
     selecting = _selects(filters)
@@ -160,6 +162,7 @@ def _selects(filters: JobFilter) -> bool:
         or filters.until
         or filters.configuration_id
         or filters.input_value
+        or filters.file_input
         or filters.input_type
         or filters.job_ids
     )
