@@ -95,7 +95,6 @@ ACCEPTED: dict[tuple[str, str], str] = {
     ("--fault-seed", "-1"): "any integer seeds the fault RNG",
     ("--fault-schedule", ""): "no schedule",
     ("--rate-limit", HUGE): "a limit never reached",
-    ("--max", HUGE): "a cap on the jobs to create that is never reached",
 }
 
 

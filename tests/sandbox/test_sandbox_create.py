@@ -798,7 +798,7 @@ def test_lx_jobs_get_list_and_errors_see_created_jobs(
 def test_lx_jobs_wait_follows_created_jobs_on_the_fake_clock(
     lx: Callable[..., Any], make_app: MakeApp, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from llamaextract_cli import waiter
+    from llamaextract_cli.jobs import wait as waiter
     from llamaextract_cli.api.client import ApiClient
 
     app = make_app(jobs=100, seed=7)

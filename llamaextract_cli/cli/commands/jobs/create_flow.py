@@ -35,6 +35,7 @@ MaxOpt = Annotated[
     typer.Option(
         "--max",
         min=1,
+        max=100_000,
         help="Refuse (exit 2) to create more jobs than N: a typo in a filter must not "
         "start thousands.",
         metavar="N",
