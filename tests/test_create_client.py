@@ -179,17 +179,24 @@ def test_gets_keep_their_retries() -> None:
 
 def test_which_transport_failures_count_as_sent() -> None:
     request = httpx.Request("POST", "http://x")
-    unsent = [httpx.ConnectError("x"), httpx.ConnectTimeout("x"), httpx.PoolTimeout("x")]
+    unsent = [
+        httpx.ConnectError("x"),
+        httpx.ConnectTimeout("x"),
+        httpx.PoolTimeout("x"),
+        httpx.UnsupportedProtocol("x"),
+        httpx.LocalProtocolError("x"),
+    ]
     sent = [
         httpx.ReadTimeout("x", request=request),
         httpx.WriteTimeout("x"),
         httpx.RemoteProtocolError("x"),
         httpx.ReadError("x"),
         httpx.WriteError("x"),
+        httpx.ProxyError("x"),
         OSError("x"),
     ]
-    assert [sent_before(e) for e in unsent] == [False] * 3
-    assert [sent_before(e) for e in sent] == [True] * 6
+    assert [sent_before(e) for e in unsent] == [False] * len(unsent)
+    assert [sent_before(e) for e in sent] == [True] * len(sent)
 
 
 # --- over real sockets ---------------------------------------------------------------------

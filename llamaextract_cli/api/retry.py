@@ -59,12 +59,20 @@ def sent_before(error: BaseException) -> bool:
     """Whether a transport failure may have come after the request reached the server.
 
     False only for failures that happen before anything is sent (httpx's ConnectError,
-    ConnectTimeout and PoolTimeout); anything else (read/write timeouts and errors, a
-    connection closed without an answer, an unknown OSError) counts as sent.
+    ConnectTimeout, PoolTimeout, UnsupportedProtocol, LocalProtocolError); anything else
+    (read/write timeouts and errors, a connection closed without an answer, a proxy
+    error, an unknown OSError) counts as sent.
     """
     import httpx
 
-    return not isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    unsent = (
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        httpx.UnsupportedProtocol,
+        httpx.LocalProtocolError,
+    )
+    return not isinstance(error, unsent)
 
 
 def should_retry_header(headers: Mapping[str, str]) -> bool | None:
