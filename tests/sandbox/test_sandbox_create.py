@@ -798,8 +798,8 @@ def test_lx_jobs_get_list_and_errors_see_created_jobs(
 def test_lx_jobs_wait_follows_created_jobs_on_the_fake_clock(
     lx: Callable[..., Any], make_app: MakeApp, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from llamaextract_cli.jobs import wait as waiter
     from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.jobs import wait as waiter
 
     app = make_app(jobs=100, seed=7)
     clock.advance(5)
