@@ -40,7 +40,7 @@ _lx_spec() {
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs')
-      _lx_subs='list fields get result wait cancel delete create rerun stats errors watch'
+      _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
       _lx_opts='--help -h'
       _lx_vopts=' '
       ;;
@@ -61,8 +61,13 @@ _lx_spec() {
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --help -h'
+      _lx_opts='--project --org --format -o --fields -f --metadata -m --help -h'
       _lx_vopts=' --project --org --format -o --fields -f '
+      ;;
+    'jobs export')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token '
       ;;
     'jobs wait')
       _lx_subs=''
@@ -98,6 +103,11 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
       _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      ;;
+    'jobs review')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size '
       ;;
     'jobs watch')
       _lx_subs=''
@@ -168,31 +178,31 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
-    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
-      _lx_kind='i:table json jsonl csv tsv'
+    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
+      _lx_kind='i:table wide json jsonl csv tsv'
       ;;
-    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
+    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
       ;;
     'jobs get|--expand')
       _lx_kind='l:configuration extract_metadata usage'
       ;;
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
-      _lx_kind='i:json jsonl csv tsv table'
+      _lx_kind='i:json jsonl csv tsv table wide'
       ;;
-    'jobs create|--schema'|'jobs create|--configuration')
+    'jobs create|--schema'|'jobs create|--configuration'|'jobs review|--field')
       _lx_kind='f'
       ;;
     'jobs create|--tier')
@@ -204,6 +214,9 @@ _lx_optval() {
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
       ;;
+    'jobs review|--by')
+      _lx_kind='i:field configuration'
+      ;;
     *)
       _lx_kind=''
       ;;
@@ -214,16 +227,13 @@ _lx_optval() {
 # takes no argument there.
 _lx_argval() {
   case "$1|$2" in
-    'jobs result|0')
-      _lx_kind='j'
-      ;;
     'config get|0'|'config set|0'|'config unset|0')
       _lx_kind='w:api_key base_url project_id organization_id format page_size default_profile'
       ;;
     'config set|1')
       case $_lx_prevarg in
         'format')
-          _lx_kind='w:table json jsonl csv tsv'
+          _lx_kind='w:table wide json jsonl csv tsv'
           ;;
         'default_profile')
           _lx_kind='p'
@@ -236,7 +246,7 @@ _lx_argval() {
     'completion install|0')
       _lx_kind='w:bash zsh fish'
       ;;
-    'jobs get|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
+    'jobs get|'*|'jobs result|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
       _lx_kind='j'
       ;;
     'jobs rerun|'*)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
@@ -65,6 +66,17 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
     return SandboxTransport(app)
 
 
+def no_key_error(profile: str, command: Callable[..., str] | None) -> AuthError:
+    """No key: log in (the first command), set the variable, or try the sandbox (the second)."""
+    build = command or (lambda *args: " ".join(["lx", *args]))
+    return AuthError(
+        f"no API key for profile '{profile}'",
+        hint="log in with the first command below, set LLAMA_CLOUD_API_KEY, "
+        "or try the built-in sandbox with the second",
+        command=f"{build('auth', 'login')}\nlx --profile sandbox jobs list",
+    )
+
+
 def make_client(
     settings: Resolved,
     *,
@@ -73,18 +85,16 @@ def make_client(
     debug_stream: IO[str] | None = None,
     require_key: bool = True,
     api_key_override: str | None = None,
+    command: Callable[..., str] | None = None,
 ) -> ApiClient:
-    """The client for `settings`; with `debug_stream`, each request line is logged there."""
+    """The client for `settings`; with `debug_stream`, each request line is logged there.
+    `command` builds the advice of a missing key (`State.command`)."""
     from llamaextract_cli.api.client import ApiClient
     from llamaextract_cli.settings.secrets import remember
 
     key = api_key_override or settings.api_key
     if require_key and not key:
-        raise AuthError(
-            f"no API key for profile '{settings.profile}'",
-            hint="run 'lx auth login', set LLAMA_CLOUD_API_KEY, "
-            "or try the built-in sandbox: lx --profile sandbox jobs list",
-        )
+        raise no_key_error(settings.profile, command)
     transport = None
     base_url = settings.base_url
     if base_url.startswith("sandbox:"):
