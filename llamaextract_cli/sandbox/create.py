@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llamaextract_cli.sandbox import documents, failures
+from llamaextract_cli.sandbox import documents, failures, metadata
 from llamaextract_cli.sandbox.configs import (
     PARSE_RATE,
     PARSE_TIERS,
@@ -34,13 +34,13 @@ from llamaextract_cli.sandbox.data import (
     EXPAND_METADATA,
     EXPAND_USAGE,
     FAILED,
+    META_SEED,
     NO_ERROR,
     PENDING,
     RUNNING,
     STATUSES,
     TERMINAL,
     Dataset,
-    _field_metadata,
     _result,
     input_pages,
     input_type,
@@ -649,7 +649,13 @@ def materialize(
         out_tokens = rng.randint(60, 400) + 45 * (len(result) if per_page else 1)
         if flags & EXPAND_METADATA:
             out["extract_metadata"] = {
-                "field_metadata": _field_metadata(cfg, rng, result, pages),
+                "field_metadata": metadata.field_metadata(
+                    cfg,
+                    result,
+                    seed=job.jseed + META_SEED,
+                    doc_pages=input_pages(value),
+                    shape=shape,
+                ),
                 "parse_job_id": parse_job_id,
                 "parse_tier": parse_tier,
             }
