@@ -36,8 +36,8 @@ _lx_spec() {
   case "$1" in
     '')
       _lx_subs='jobs auth config sandbox completion doctor'
-      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --error-format --version -V --help -h'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
@@ -46,8 +46,8 @@ _lx_spec() {
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --interval '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
@@ -56,13 +56,13 @@ _lx_spec() {
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h'
-      _lx_vopts=' --expand --project --org --format -o --fields -f '
+      _lx_opts='--expand --project --org --format -o --jq --fields -f --absolute --help -h'
+      _lx_vopts=' --expand --project --org --format -o --jq --fields -f '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --metadata -m --help -h'
-      _lx_vopts=' --project --org --format -o --fields -f '
+      _lx_opts='--project --org --format -o --jq --fields -f --metadata -m --help -h'
+      _lx_vopts=' --project --org --format -o --jq --fields -f '
       ;;
     'jobs export')
       _lx_subs=''
@@ -71,18 +71,18 @@ _lx_spec() {
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --jq --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --jq --fields -f '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --jq --help -h'
+      _lx_vopts=' --project --org --format -o --jq '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h'
+      _lx_vopts=' --project --org --format -o --jq '
       ;;
     'jobs create')
       _lx_subs=''
@@ -96,13 +96,13 @@ _lx_spec() {
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size '
       ;;
     'jobs review')
       _lx_subs=''
@@ -111,8 +111,8 @@ _lx_spec() {
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --jq --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --jq --fields -f '
       ;;
     'auth')
       _lx_subs='login logout status'
@@ -126,8 +126,8 @@ _lx_spec() {
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --no-check --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --no-check --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     'config')
       _lx_subs='list get set unset path'
@@ -136,8 +136,8 @@ _lx_spec() {
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     'sandbox')
       _lx_subs='serve'
@@ -161,8 +161,8 @@ _lx_spec() {
       ;;
     'doctor')
       _lx_subs=''
-      _lx_opts='--format -o --no-live --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --no-live --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     *)
       _lx_subs=''
@@ -178,6 +178,9 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
+    '|--error-format')
+      _lx_kind='i:text json'
+      ;;
     'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
@@ -191,7 +194,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
-      _lx_kind='i:table wide json jsonl csv tsv'
+      _lx_kind='i:table wide json jsonl yaml csv tsv'
       ;;
     'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
@@ -200,7 +203,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata usage'
       ;;
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
-      _lx_kind='i:json jsonl csv tsv table wide'
+      _lx_kind='i:json jsonl yaml csv tsv table wide'
       ;;
     'jobs create|--schema'|'jobs create|--configuration'|'jobs review|--field')
       _lx_kind='f'
@@ -233,7 +236,7 @@ _lx_argval() {
     'config set|1')
       case $_lx_prevarg in
         'format')
-          _lx_kind='w:table wide json jsonl csv tsv'
+          _lx_kind='w:table wide json jsonl yaml csv tsv'
           ;;
         'default_profile')
           _lx_kind='p'

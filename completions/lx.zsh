@@ -38,8 +38,8 @@ _lx_spec() {
   case "$1" in
     '')
       _lx_subs='jobs auth config sandbox completion doctor'
-      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --error-format --version -V --help -h'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
@@ -48,8 +48,8 @@ _lx_spec() {
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --interval '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
@@ -58,13 +58,13 @@ _lx_spec() {
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h'
-      _lx_vopts=' --expand --project --org --format -o --fields -f '
+      _lx_opts='--expand --project --org --format -o --jq --fields -f --absolute --help -h'
+      _lx_vopts=' --expand --project --org --format -o --jq --fields -f '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --metadata -m --help -h'
-      _lx_vopts=' --project --org --format -o --fields -f '
+      _lx_opts='--project --org --format -o --jq --fields -f --metadata -m --help -h'
+      _lx_vopts=' --project --org --format -o --jq --fields -f '
       ;;
     'jobs export')
       _lx_subs=''
@@ -73,18 +73,18 @@ _lx_spec() {
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --jq --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --jq --fields -f '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --jq --help -h'
+      _lx_vopts=' --project --org --format -o --jq '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h'
+      _lx_vopts=' --project --org --format -o --jq '
       ;;
     'jobs create')
       _lx_subs=''
@@ -98,13 +98,13 @@ _lx_spec() {
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --fail-if-any --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size '
       ;;
     'jobs review')
       _lx_subs=''
@@ -113,8 +113,8 @@ _lx_spec() {
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --jq --fields -f --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --jq --fields -f '
       ;;
     'auth')
       _lx_subs='login logout status'
@@ -128,8 +128,8 @@ _lx_spec() {
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --no-check --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --no-check --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     'config')
       _lx_subs='list get set unset path'
@@ -138,8 +138,8 @@ _lx_spec() {
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     'sandbox')
       _lx_subs='serve'
@@ -163,8 +163,8 @@ _lx_spec() {
       ;;
     'doctor')
       _lx_subs=''
-      _lx_opts='--format -o --no-live --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --jq --no-live --help -h'
+      _lx_vopts=' --format -o --jq '
       ;;
     *)
       _lx_subs=''
@@ -180,6 +180,9 @@ _lx_optval() {
     '|--profile'|'|-p')
       _lx_kind='p'
       ;;
+    '|--error-format')
+      _lx_kind='i:text json'
+      ;;
     'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
@@ -193,7 +196,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
-      _lx_kind='i:table wide json jsonl csv tsv'
+      _lx_kind='i:table wide json jsonl yaml csv tsv'
       ;;
     'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
@@ -202,7 +205,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata usage'
       ;;
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
-      _lx_kind='i:json jsonl csv tsv table wide'
+      _lx_kind='i:json jsonl yaml csv tsv table wide'
       ;;
     'jobs create|--schema'|'jobs create|--configuration'|'jobs review|--field')
       _lx_kind='f'
@@ -235,7 +238,7 @@ _lx_argval() {
     'config set|1')
       case $_lx_prevarg in
         'format')
-          _lx_kind='w:table wide json jsonl csv tsv'
+          _lx_kind='w:table wide json jsonl yaml csv tsv'
           ;;
         'default_profile')
           _lx_kind='p'
@@ -265,7 +268,7 @@ _lx_desc() {
   case "$1" in
     '')
       _lx_cdesc=('jobs:List, inspect, wait on, cancel and triage extract jobs' 'auth:Store, remove and check the API key of a profile' 'config:Show and change the settings of a profile' 'sandbox:Run the local emulator of the LlamaCloud Extract v2 jobs API' 'completion:Print or install the shell completion scripts (bash, zsh, fish)' 'doctor:Check the installation, the settings, the key and the API, one line p...')
-      _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--error-format:How a failure is reported on stderr: `text`, the one `lx: ...` line [...' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
       _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'create:Start extract jobs: one per file input, all with one configuration' 'rerun:Run jobs again: a new job per original, same input and configuration' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'review:Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
@@ -273,7 +276,7 @@ _lx_desc() {
       ;;
     'jobs list')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size)' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size)' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_cdesc=()
@@ -281,11 +284,11 @@ _lx_desc() {
       ;;
     'jobs get')
       _lx_cdesc=()
-      _lx_odesc=('--expand:Also fetch configuration, extract_metadata and/or usage (repeatable o...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--expand:Also fetch configuration, extract_metadata and/or usage (repeatable o...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs result')
       _lx_cdesc=()
-      _lx_odesc=('--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields:Comma-separated row fields to show, in order; dot paths reach into ne...' '-f:Comma-separated row fields to show, in order; dot paths reach into ne...' '--metadata:One row per leaf value with its confidence, cited page and text, reas...' '-m:One row per leaf value with its confidence, cited page and text, reas...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--fields:Comma-separated row fields to show, in order; dot paths reach into ne...' '-f:Comma-separated row fields to show, in order; dot paths reach into ne...' '--metadata:One row per leaf value with its confidence, cited page and text, reas...' '-m:One row per leaf value with its confidence, cited page and text, reas...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs export')
       _lx_cdesc=()
@@ -293,15 +296,15 @@ _lx_desc() {
       ;;
     'jobs wait')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--fail-fast:Exit 1 as soon as one job is FAILED or CANCELLED, without waiting for...' '--max:With filters and no IDs: refuse to wait on more jobs than this' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--fail-fast:Exit 1 as soon as one job is FAILED or CANCELLED, without waiting for...' '--max:With filters and no IDs: refuse to wait on more jobs than this' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs cancel')
       _lx_cdesc=()
-      _lx_odesc=('--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs delete')
       _lx_cdesc=()
-      _lx_odesc=('--force:Delete jobs that have not finished (API force=true)' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--force:Delete jobs that have not finished (API force=true)' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs create')
       _lx_cdesc=()
@@ -313,11 +316,11 @@ _lx_desc() {
       ;;
     'jobs stats')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size:Jobs per request (API page_size)' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--page-size:Jobs per request (API page_size)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs errors')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--page-size:Jobs per request (API page_size)' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs review')
       _lx_cdesc=()
@@ -325,7 +328,7 @@ _lx_desc() {
       ;;
     'jobs watch')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'auth')
       _lx_cdesc=('login:Store an API key in the profile in effect, after checking it' 'logout:Remove the stored API key of the profile in effect' 'status:Show the profile, base URL and masked key in effect; check the key')
@@ -337,7 +340,7 @@ _lx_desc() {
       ;;
     'auth status')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object), jsonl or yaml' '-o:text (default, in a pipe too), json (one object), jsonl or yaml' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'config')
       _lx_cdesc=('list:Show each setting in effect and where it comes from' 'get:Print the value of one setting in effect' 'set:Store a setting in the profile in effect (created if missing)' 'unset:Remove a setting from the profile in effect' 'path:Print the path of the settings file')
@@ -345,7 +348,7 @@ _lx_desc() {
       ;;
     'config list')
       _lx_cdesc=()
-      _lx_odesc=('--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'sandbox')
       _lx_cdesc=('serve:Serve the emulator over HTTP/1.1 on 127.0.0.1 until Ctrl-C or SIGTERM')
@@ -365,7 +368,7 @@ _lx_desc() {
       ;;
     'doctor')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default, in a pipe too), json (one object) or jsonl' '-o:text (default, in a pipe too), json (one object) or jsonl' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default, in a pipe too), json (one object), jsonl or yaml' '-o:text (default, in a pipe too), json (one object), jsonl or yaml' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--no-live:Skip the live request (shown as a warning)' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     *)
       _lx_cdesc=()
