@@ -40,7 +40,7 @@ _lx_spec() {
       _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs')
-      _lx_subs='list fields get result export wait cancel delete stats errors review watch'
+      _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
       _lx_opts='--help -h'
       _lx_vopts=' '
       ;;
@@ -83,6 +83,16 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h'
       _lx_vopts=' --project --org --format -o --jq '
+      ;;
+    'jobs create')
+      _lx_subs=''
+      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --fields -f --help -h'
+      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --fields -f '
+      ;;
+    'jobs rerun')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
       ;;
     'jobs stats')
       _lx_subs=''
@@ -171,22 +181,22 @@ _lx_optval() {
     '|--error-format')
       _lx_kind='i:text json'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
-    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
+    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
       _lx_kind='i:table wide json jsonl yaml csv tsv'
       ;;
-    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
+    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
       ;;
     'jobs get|--expand')
@@ -195,11 +205,17 @@ _lx_optval() {
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
       _lx_kind='i:json jsonl yaml csv tsv table wide'
       ;;
+    'jobs create|--schema'|'jobs create|--configuration'|'jobs review|--field')
+      _lx_kind='f'
+      ;;
+    'jobs create|--tier')
+      _lx_kind='i:cost_effective agentic agentic_plus turbo'
+      ;;
+    'jobs create|--target')
+      _lx_kind='i:per_doc per_page per_table_row'
+      ;;
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
-      ;;
-    'jobs review|--field')
-      _lx_kind='f'
       ;;
     'jobs review|--by')
       _lx_kind='i:field configuration'
@@ -235,6 +251,9 @@ _lx_argval() {
       ;;
     'jobs get|'*|'jobs result|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
       _lx_kind='j'
+      ;;
+    'jobs rerun|'*)
+      _lx_kind=''
       ;;
     *)
       _lx_kind=-

@@ -42,7 +42,7 @@ _lx_spec() {
       _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs')
-      _lx_subs='list fields get result export wait cancel delete stats errors review watch'
+      _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
       _lx_opts='--help -h'
       _lx_vopts=' '
       ;;
@@ -85,6 +85,16 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h'
       _lx_vopts=' --project --org --format -o --jq '
+      ;;
+    'jobs create')
+      _lx_subs=''
+      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --fields -f --help -h'
+      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --fields -f '
+      ;;
+    'jobs rerun')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
       ;;
     'jobs stats')
       _lx_subs=''
@@ -173,22 +183,22 @@ _lx_optval() {
     '|--error-format')
       _lx_kind='i:text json'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs rerun|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs rerun|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs rerun|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
-    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
+    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs create|--format'|'jobs create|-o'|'jobs rerun|--format'|'jobs rerun|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
       _lx_kind='i:table wide json jsonl yaml csv tsv'
       ;;
-    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
+    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs create|--fields'|'jobs create|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
       ;;
     'jobs get|--expand')
@@ -197,11 +207,17 @@ _lx_optval() {
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
       _lx_kind='i:json jsonl yaml csv tsv table wide'
       ;;
+    'jobs create|--schema'|'jobs create|--configuration'|'jobs review|--field')
+      _lx_kind='f'
+      ;;
+    'jobs create|--tier')
+      _lx_kind='i:cost_effective agentic agentic_plus turbo'
+      ;;
+    'jobs create|--target')
+      _lx_kind='i:per_doc per_page per_table_row'
+      ;;
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
-      ;;
-    'jobs review|--field')
-      _lx_kind='f'
       ;;
     'jobs review|--by')
       _lx_kind='i:field configuration'
@@ -238,6 +254,9 @@ _lx_argval() {
     'jobs get|'*|'jobs result|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
       _lx_kind='j'
       ;;
+    'jobs rerun|'*)
+      _lx_kind=''
+      ;;
     *)
       _lx_kind=-
       ;;
@@ -252,7 +271,7 @@ _lx_desc() {
       _lx_odesc=('--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--concurrency:Requests in flight for whole-window reads (jobs list --all, stats, er...' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)' '--error-format:How a failure is reported on stderr: `text`, the one `lx: ...` line [...' '--version:Print the version' '-V:Print the version' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs')
-      _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'review:Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
+      _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print jobs'\'' extract_result alone' 'export:Export the results of the jobs the filters match, as rows' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'create:Start extract jobs: one per file input, all with one configuration' 'rerun:Run jobs again: a new job per original, same input and configuration' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'review:Per-field confidence of the COMPLETED jobs of a window, and the value...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
       _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs list')
@@ -286,6 +305,14 @@ _lx_desc() {
     'jobs delete')
       _lx_cdesc=()
       _lx_odesc=('--force:Delete jobs that have not finished (API force=true)' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--jq:Filter the JSON output with a jq expression and print it as `jq -rc`...' '--help:Show this message and exit' '-h:Show this message and exit')
+      ;;
+    'jobs create')
+      _lx_cdesc=()
+      _lx_odesc=('--file-input:A file ID (dfl-…) or parse job ID (pjb-…) to extract from; repeatable...' '-i:A file ID (dfl-…) or parse job ID (pjb-…) to extract from; repeatable...' '--config:A saved extract configuration ID' '-c:A saved extract configuration ID' '--schema:A JSON Schema file (`-`: stdin): the fields to extract' '--configuration:A whole ExtractConfiguration JSON file (`-`: stdin), data_schema incl...' '--tier:Extract tier of an inline configuration' '--target:extraction_target of an inline configuration' '--system-prompt:system_prompt of an inline configuration' '--cite:cite_sources of an inline configuration' '--no-cite:cite_sources of an inline configuration' '--confidence:confidence_scores of an inline configuration' '--no-confidence:confidence_scores of an inline configuration' '--webhook:A URL to notify of the jobs'\'' status changes (webhook_configurations);...' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--max:Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate:Creates per second at most (the service throttles at about 15/s); hal...' '--wait:Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w:Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval:With --wait: seconds between polls at first (then backing off up to 3...' '--fail-fast:With --wait: exit 1 as soon as one new job is FAILED or CANCELLED' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      ;;
+    'jobs rerun')
+      _lx_cdesc=()
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat for several, merg...' '-s:Only jobs in this status (case-insensitive); repeat for several, merg...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID (sent as...' '--file-input:The same filter under the API'\''s current name (sent as file_input); us...' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--max:Refuse (exit 2) to create more jobs than N: a typo in a filter must n...' '--rate:Creates per second at most (the service throttles at about 15/s); hal...' '--wait:Then wait for the new jobs as `lx jobs wait` does (same exits)' '-w:Then wait for the new jobs as `lx jobs wait` does (same exits)' '--timeout:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '-t:With --wait: give up after DURATION (a duration such as 45s, 30m, 2h,...' '--interval:With --wait: seconds between polls at first (then backing off up to 3...' '--fail-fast:With --wait: exit 1 as soon as one new job is FAILED or CANCELLED' '--format:Output format: table (fitted to the terminal: IDs whole, error messag...' '-o:Output format: table (fitted to the terminal: IDs whole, error messag...' '--help:Show this message and exit' '-h:Show this message and exit')
       ;;
     'jobs stats')
       _lx_cdesc=()

@@ -103,6 +103,12 @@ class NetworkError(ApiError):
     kind_name = "network"
 
 
+class OutcomeUnknown(ApiError):
+    """A request that changes something failed after it was sent (a timeout, a dropped
+    connection, a garbled 2xx answer): the server may have acted on it, so it was not
+    repeated, and whether it took effect is not known."""
+
+
 class ProtocolError(ApiError):
     """The server answered something that is not the API: bad JSON, a looping token."""
 

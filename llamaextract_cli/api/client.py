@@ -17,7 +17,14 @@ import httpx
 from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import annotate, error_for, reason
-from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
+from llamaextract_cli.errors import (
+    ApiError,
+    LxError,
+    NetworkError,
+    NotFoundError,
+    OutcomeUnknown,
+    ProtocolError,
+)
 
 Params = Sequence[tuple[str, str]]
 
@@ -91,16 +98,22 @@ class ApiClient:
         path: str,
         params: Params = (),
         on_throttle: Callable[[], None] | None = None,
+        *,
+        json_body: Any = None,
+        repeatable: bool = True,
     ) -> Any:
         """Send with retries; return the decoded JSON body of a 2xx answer.
 
         `on_throttle` is called on every 429 answer, before the retry waits.
+        `repeatable=False` (a create) narrows the retries to the failures where the
+        server certainly did not act (see `api.retry`); a failure after the request was
+        sent raises `OutcomeUnknown` at once, without a second attempt.
         """
         attempts = 0
         waited = 0.0
         while True:
             attempts += 1
-            failure, headers = self._attempt(method, path, params, attempts)
+            failure, headers = self._attempt(method, path, params, attempts, json_body, repeatable)
             if not isinstance(failure, _Retryable):
                 return failure
             if failure.status == 429:
@@ -119,17 +132,27 @@ class ApiClient:
             waited += wait
 
     def _attempt(
-        self, method: str, path: str, params: Params, attempt: int
+        self,
+        method: str,
+        path: str,
+        params: Params,
+        attempt: int,
+        json_body: Any = None,
+        repeatable: bool = True,
     ) -> tuple[Any, httpx.Headers | None]:
         started = time.perf_counter()
-        request = self._http.build_request(method, path, params=list(params))
+        request = self._http.build_request(method, path, params=list(params), json=json_body)
         if self._log:
             self.log(f"> {method} {request.url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
         try:
             response = self._http.send(request)
-        except httpx.TimeoutException as e:
-            return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
         except (httpx.TransportError, OSError) as e:
+            if self._log:
+                self.log(f"< {type(e).__name__}: {_why(e)}")
+            if not repeatable and retry.sent_before(e):
+                raise _unknown(method, e, attempt) from None
+            if isinstance(e, httpx.TimeoutException):
+                return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
             return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
         elapsed = (time.perf_counter() - started) * 1000
         self.last_headers = response.headers
@@ -139,15 +162,18 @@ class ApiClient:
         status = response.status_code
         ctype = response.headers.get("content-type", "")
         if 200 <= status < 300:
-            if not body.strip():
+            if not body.strip() and repeatable:
                 return {}, None
             try:
                 return _loads(body), None
             except (_JSONError, ValueError):
-                err = ProtocolError(
-                    f"the server answered {reason(status)} with a body that is not JSON "
-                    f"({len(body)} bytes; truncated or from a proxy?)"
-                )
+                what = f"the server answered {reason(status)} with a body that is not JSON"
+                if not repeatable:  # it acted (2xx), but what it made cannot be read
+                    raise OutcomeUnknown(
+                        f"{what}: it accepted the request, but what it made is not known, "
+                        "so it was not repeated"
+                    ) from None
+                err = ProtocolError(f"{what} ({len(body)} bytes; truncated or from a proxy?)")
                 annotate(err, status, response.headers, self._clock())
                 verdict = retry.should_retry_header(response.headers)
                 if method == "GET" and verdict is not False:
@@ -156,8 +182,13 @@ class ApiClient:
         error = error_for(
             status, body, ctype, attempts=attempt, headers=response.headers, now=self._clock()
         )
-        if self.policy.status_is_retryable(status, response.headers):
+        if self.policy.status_is_retryable(status, response.headers, repeatable=repeatable):
             return _Retryable(error, status, body, ctype), response.headers
+        if not repeatable and status >= 500:  # it may have acted before failing
+            raise OutcomeUnknown(
+                f"{error.message}; it may have acted before failing, so it was not repeated",
+                status_code=status,
+            )
         raise error
 
     def _host(self) -> str:
@@ -195,6 +226,21 @@ class ApiClient:
 
     def delete_job(self, job_id: str, params: Params = ()) -> Any:
         return self.request_json("DELETE", f"/api/v2/extract/{_seg(job_id)}", params)
+
+    def create_job(self, body: dict[str, Any], params: Params = ()) -> dict[str, Any]:
+        """POST /api/v2/extract: the new job (PENDING).
+
+        Never repeated where the server may have acted (`repeatable=False`): a timeout,
+        a connection dropped after the request was sent, a 2xx answer that is not a job
+        or a plain 5xx raise `OutcomeUnknown`.
+        """
+        job = self.request_json("POST", "/api/v2/extract", params, json_body=body, repeatable=False)
+        if not isinstance(job, dict) or not isinstance(job.get("id"), str) or not job["id"]:
+            raise OutcomeUnknown(
+                "the server accepted the create, but its answer carries no job ID, "
+                "so it was not repeated"
+            )
+        return job
 
 
 class _Retryable:
@@ -242,6 +288,16 @@ def _verify_for(base_url: str) -> Any:
     import ssl
 
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _unknown(method: str, e: BaseException, attempt: int) -> OutcomeUnknown:
+    """A request that failed after it was sent: the server may have acted on it."""
+    if isinstance(e, httpx.TimeoutException):
+        what = f"no answer in time ({type(e).__name__})"
+    else:
+        what = "the connection closed before the answer"
+    tries = f" (attempt {attempt})" if attempt > 1 else ""
+    return OutcomeUnknown(f"{what}{tries}; the server may have acted on it, so it was not repeated")
 
 
 def _why(e: BaseException) -> str:

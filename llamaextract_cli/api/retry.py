@@ -7,6 +7,18 @@
 - at most `max_retries` retries (SDK default: 5) and, beyond the SDK, at most
   `max_total` seconds spent waiting between attempts, so a run is bounded.
 
+A request that is not safe to repeat (`repeatable=False`: the POST that creates a job,
+which costs credits) is retried only where the server certainly did not act on it:
+- the connection could not be made (refused, DNS, connect timeout, no pooled
+  connection free): nothing was sent;
+- 429, or a 5xx that says so (`x-should-retry: true`, or a Retry-After header):
+  the server refused the request as a whole;
+- `x-should-retry: false` still wins over everything.
+A failure after the request was sent (a read or write timeout, a connection dropped
+before the answer, a 2xx whose body cannot be read) or a plain 5xx is never retried:
+the server may have acted, and repeating could create a second job. `sent_before`
+tells the two kinds of transport failure apart.
+
 Pure functions of their inputs (the random source and clock are passed in).
 """
 
@@ -29,11 +41,39 @@ class RetryPolicy:
     max_retries: int = 5
     max_total: float = 120.0  # seconds of waiting, summed over all retries of one request
 
-    def status_is_retryable(self, status: int, headers: Mapping[str, str]) -> bool:
+    def status_is_retryable(
+        self, status: int, headers: Mapping[str, str], *, repeatable: bool = True
+    ) -> bool:
         verdict = should_retry_header(headers)
         if verdict is not None:
             return verdict
+        if not repeatable:  # only where the server says it did not act
+            return status == 429 or (status >= 500 and has_retry_after(headers))
         return status in RETRY_STATUSES or status >= 500
+
+
+def has_retry_after(headers: Mapping[str, str]) -> bool:
+    return headers.get("retry-after") is not None or headers.get("retry-after-ms") is not None
+
+
+def sent_before(error: BaseException) -> bool:
+    """Whether a transport failure may have come after the request reached the server.
+
+    False only for failures that happen before anything is sent (httpx's ConnectError,
+    ConnectTimeout, PoolTimeout, UnsupportedProtocol, LocalProtocolError); anything else
+    (read/write timeouts and errors, a connection closed without an answer, a proxy
+    error, an unknown OSError) counts as sent.
+    """
+    import httpx
+
+    unsent = (
+        httpx.ConnectError,
+        httpx.ConnectTimeout,
+        httpx.PoolTimeout,
+        httpx.UnsupportedProtocol,
+        httpx.LocalProtocolError,
+    )
+    return not isinstance(error, unsent)
 
 
 def should_retry_header(headers: Mapping[str, str]) -> bool | None:

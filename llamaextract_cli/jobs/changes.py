@@ -88,17 +88,21 @@ DELETE = Action("delete", "deleted", _refuse_delete, _call_delete)
 
 def check_can_ask(action: Action, args: Sequence[str], *, interactive: bool) -> None:
     """A UsageError (exit 2) when there is no terminal to ask on (stdin and stderr)."""
-    if interactive:
-        return
-    if list(args) == ["-"]:
-        raise UsageError(
-            f"refusing to {action.verb} without confirmation: the job IDs come on stdin, "
+    if not interactive:
+        raise unconfirmed(action.verb, from_stdin=list(args) == ["-"])
+
+
+def unconfirmed(verb: str, *, from_stdin: bool, what: str = "the job IDs") -> UsageError:
+    """The refusal to `verb` without a terminal to ask on and without --yes."""
+    if from_stdin:
+        return UsageError(
+            f"refusing to {verb} without confirmation: {what} come on stdin, "
             "so it cannot also answer",
-            hint=f"pass --yes to {action.verb} them, or --dry-run to see what would happen",
+            hint=f"pass --yes to {verb} them, or --dry-run to see what would happen",
         )
-    raise UsageError(
-        f"refusing to {action.verb} without confirmation: not a terminal",
-        hint=f"pass --yes to {action.verb} anyway, or --dry-run to see what would happen",
+    return UsageError(
+        f"refusing to {verb} without confirmation: not a terminal",
+        hint=f"pass --yes to {verb} anyway, or --dry-run to see what would happen",
     )
 
 

@@ -41,6 +41,17 @@ def from_args(
 ) -> list[str]:
     """The job IDs of a command: its arguments, or stdin's lines for `-` (`command`
     builds the example printed when stdin cannot be read: `Session.command`)."""
+    return unique(all_from_args(args, stdin, stdin_isatty=stdin_isatty, command=command))
+
+
+def all_from_args(
+    args: Sequence[str],
+    stdin: IO[str],
+    *,
+    stdin_isatty: bool,
+    command: Callable[..., str] | None = None,
+) -> list[str]:
+    """`from_args` with every ID as often as it was given (to name the duplicates)."""
     if STDIN in args:
         if len(args) > 1:
             raise UsageError(
@@ -52,11 +63,11 @@ def from_args(
                 "'-' reads job IDs from stdin, but stdin is a terminal",
                 hint=pipe_hint(command),
             )
-        return unique(parse_lines(_read_lines(stdin, command)))
+        return parse_lines(_read_lines(stdin, command))
     ids = [a.strip() for a in args]
     if any(not i for i in ids):
         raise UsageError("a job ID is empty", hint="check the shell variable you passed")
-    return unique(ids)
+    return ids
 
 
 def _read_lines(stdin: IO[str] | None, command: Callable[..., str] | None = None) -> list[str]:

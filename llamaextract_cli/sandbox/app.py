@@ -10,15 +10,16 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from llamaextract_cli.sandbox import tokens
+from llamaextract_cli.sandbox import create, tokens
 from llamaextract_cli.sandbox.clock import Clock, SystemClock
+from llamaextract_cli.sandbox.configs import ConfigSpec
 from llamaextract_cli.sandbox.data import (
     CANCELLED,
     EXPAND_USAGE,
@@ -27,7 +28,13 @@ from llamaextract_cli.sandbox.data import (
     TERMINAL,
     Dataset,
 )
-from llamaextract_cli.sandbox.faults import Fault, FaultConfig, FaultInjector, short_circuit
+from llamaextract_cli.sandbox.faults import (
+    MALFORMED_BODY,
+    Fault,
+    FaultConfig,
+    FaultInjector,
+    short_circuit,
+)
 from llamaextract_cli.sandbox.query import (
     GET_EXPANDS,
     ErrorList,
@@ -70,6 +77,40 @@ class SandboxResponse:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class Matches(Sequence[int]):
+    """The jobs a list query selects, newest first, as positions: jobs created by POST
+    first (negative positions, -1 - their index in `created`, oldest first), then the
+    data set's ranks. Positions grow with age, so a cursor's place is a bisection."""
+
+    __slots__ = ("created", "head", "tail")
+
+    def __init__(
+        self, head: list[int], tail: Sequence[int], created: tuple[create.CreatedJob, ...]
+    ) -> None:
+        self.head = head
+        self.tail = tail
+        self.created = created  # the snapshot the negative positions refer to
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.tail)
+
+    def __getitem__(self, i: Any) -> Any:
+        h = len(self.head)
+        if isinstance(i, slice):
+            start, stop, step = i.indices(len(self))
+            if step != 1:
+                return [self[j] for j in range(start, stop, step)]
+            out = self.head[start:stop] if start < h else []
+            return [*out, *self.tail[max(0, start - h) : max(0, stop - h)]]
+        if i < 0:
+            i += len(self)
+        return self.head[i] if i < h else self.tail[i - h]
+
+    def __iter__(self) -> Iterator[int]:
+        yield from self.head
+        yield from self.tail
 
 
 def _error(status: int, detail: Any, headers: Sequence[tuple[str, str]] = ()) -> SandboxResponse:
@@ -137,6 +178,10 @@ class SandboxApp:
         self._cache_max = cache_bytes
         self._cache_used = 0
         self._cache_lock = threading.Lock()
+        # jobs created by POST, oldest first (copy on write: readers keep a snapshot)
+        self._created: tuple[create.CreatedJob, ...] = ()
+        self._created_by_id: dict[str, create.CreatedJob] = {}
+        self._creator = create.Creator(self.data)
 
     # ------------------------------------------------------------------ public helpers
     @property
@@ -152,6 +197,10 @@ class SandboxApp:
 
     def job_state(self, job_id: str) -> tuple[str, int] | None:
         """(status, updated_ms) of a job, None if unknown or deleted (for tests)."""
+        made = self._created_by_id.get(job_id)
+        if made is not None:
+            status, updated = made.state(self._elapsed_ms())
+            return STATUSES[status], updated
         rank = self.data.rank.get(job_id)
         if rank is None or rank in self._deleted:
             return None
@@ -198,12 +247,19 @@ class SandboxApp:
             return _error(404, "Not Found")
         fault = self._injector.decide()
         delay = self.faults.latency
+        if fault is not None and fault.kind == "malformed" and self._is_create(method, path):
+            # a 200 means the job was made: create it, then garble the answer
+            resp = self._route(method, path, query, headers, body, None)
+            if resp.status == 200:
+                resp.body = MALFORMED_BODY
+            resp.fault, resp.delay = fault.kind, delay
+            return resp
         if fault is not None:
             replaced = short_circuit(fault, self.clock.now())
             if replaced is not None:
                 status, hdrs, payload = replaced
                 return SandboxResponse(status, hdrs, payload, fault=fault.kind, delay=delay)
-        resp = self._route(method, path, query, headers, fault)
+        resp = self._route(method, path, query, headers, body, fault)
         resp.delay = delay
         if fault is None:
             return resp
@@ -214,18 +270,23 @@ class SandboxApp:
             resp.body = self._injector.cut(resp.body)
         return resp
 
+    @staticmethod
+    def _is_create(method: str, path: str) -> bool:
+        return method == "POST" and not path[len(PREFIX) :].strip("/")
+
     def _route(
         self,
         method: str,
         path: str,
         query: list[tuple[str, str]],
         headers: Mapping[str, str],
+        body: bytes,
         fault: Fault | None,
     ) -> SandboxResponse:
         rest = path[len(PREFIX) :].strip("/")
         parts = rest.split("/") if rest else []
         if not parts:
-            allowed: tuple[str, ...] = ("GET",)
+            allowed: tuple[str, ...] = ("GET", "POST")
         elif len(parts) == 1:
             allowed = ("GET", "DELETE")
         elif len(parts) == 2 and parts[1] == "cancel":
@@ -240,6 +301,8 @@ class SandboxApp:
         if denied is not None:
             return denied
         if not parts:
+            if method == "POST":
+                return self._create(query, headers, body)
             return self._list(query, fault)
         if len(parts) == 2:
             return self._cancel(parts[0], query)
@@ -284,24 +347,40 @@ class SandboxApp:
             return _error(422, errors)
         elapsed = self._elapsed_ms()
         ranks = self._matching(q, elapsed)
-        start = 0 if cursor is None else bisect_left(ranks, self._position(cursor))
+        made = ranks.created
+        start = 0 if cursor is None else bisect_left(ranks, self._position(cursor, made))
         page = ranks[start : start + q.page_size]
         flags = q.expand | EXPAND_USAGE
-        parts = [self._job_bytes(r, flags, elapsed) for r in page]
+        parts = [
+            self._job_bytes(r, flags, elapsed)
+            if r >= 0
+            else self._created_bytes(made[-1 - r], flags, elapsed)
+            for r in page
+        ]
         out = [b'{"items":[', b",".join(parts), b"]"]
         next_token: str | None = None
         if fault is not None and fault.kind == "repeat-token":
             next_token = q.page_token or tokens.encode(fhash, None)
         elif start + q.page_size < len(ranks):
             last = page[-1]
-            next_token = tokens.encode(fhash, (self.data.created_ms[last], self.data.ids[last]))
+            key = (
+                made[-1 - last].key
+                if last < 0
+                else (self.data.created_ms[last], self.data.ids[last])
+            )
+            next_token = tokens.encode(fhash, key)
         if next_token:
             out.append(b',"next_page_token":"' + next_token.encode() + b'"')
         out.append(b',"total_size":' + str(len(ranks)).encode() + b"}")
         return SandboxResponse(200, list(JSON_HEADERS), b"".join(out))
 
-    def _position(self, cursor: tuple[int, str]) -> int:
-        """The first rank whose key (created_ms, id) sorts after the cursor (newest first)."""
+    def _position(self, cursor: tuple[int, str], made: tuple[create.CreatedJob, ...] = ()) -> int:
+        """The first position whose key (created_ms, id) sorts after the cursor (newest
+        first): a created job's (negative), else a data set rank."""
+        if made:
+            older = bisect_left(made, cursor, key=_key_of)  # created jobs older than it
+            if older:
+                return -older
         created, ids = self.data.created_ms, self.data.ids
         lo, hi = 0, self.data.n
         while lo < hi:
@@ -324,21 +403,62 @@ class SandboxApp:
                 lo = mid + 1
         return lo
 
-    def _matching(self, q: ListQuery, elapsed_ms: int) -> Sequence[int]:
-        """Ranks of the jobs matching the filters now, newest first (cached per state)."""
+    def _matching(self, q: ListQuery, elapsed_ms: int) -> Matches:
+        """Positions of the jobs matching the filters now, newest first (cached per state)."""
         d = self.data
         live_sig = tuple(d.live_state(r, elapsed_ms)[0] for r in d.live_plan)
         with self._lock:
-            key = (q.canonical(), self._version, live_sig)
+            made = self._created
+            made_sig = None
+            if made and q.status is not None:
+                made_sig = tuple(job.state(elapsed_ms)[0] for job in made)
+            key = (q.canonical(), self._version, live_sig, made_sig)
             hit = self._matches.get(key)
             if hit is not None:
                 self._matches.move_to_end(key)
                 return hit
-            ranks = self._compute_matching(q, elapsed_ms)
+            head = self._created_matching(q, elapsed_ms, made) if made else []
+            ranks = Matches(head, self._compute_matching(q, elapsed_ms), made)
             self._matches[key] = ranks
             if len(self._matches) > 64:
                 self._matches.popitem(last=False)
             return ranks
+
+    def _created_matching(
+        self, q: ListQuery, elapsed_ms: int, made: tuple[create.CreatedJob, ...]
+    ) -> list[int]:
+        """Positions of the matching jobs created by POST, newest first."""
+        d = self.data
+        if q.organization_id is not None and q.organization_id != d.organization_id:
+            return []
+        project = None
+        if q.project_id is not None:
+            if q.project_id not in d.project_ids:
+                return []
+            project = d.project_ids.index(q.project_id)
+        wanted = None if q.job_ids is None else set(q.job_ids)
+        is_file = None if q.input_type is None else q.input_type == "file_id"
+        out: list[int] = []
+        for j in range(len(made) - 1, -1, -1):
+            job = made[j]
+            us = job.created_ms * 1000
+            if (
+                (wanted is not None and job.id not in wanted)
+                or (q.before_us is not None and us > q.before_us)
+                or (q.after_us is not None and us < q.after_us)
+                or (project is not None and job.project != project)
+                or (q.configuration_id is not None and job.configuration_id != q.configuration_id)
+                or (is_file is not None and job.input.startswith("dfl-") != is_file)
+                or any(job.input != v for v in q.input_values)
+                or (q.status is not None and job.state(elapsed_ms)[0] != q.status)
+            ):
+                continue
+            out.append(-1 - j)
+        return out
+
+    def _created_bytes(self, job: create.CreatedJob, flags: int, elapsed_ms: int) -> bytes:
+        status, updated = job.state(elapsed_ms)
+        return dumps(create.materialize(job, status, updated, flags, self.api_shape, self.data))
 
     def _compute_matching(self, q: ListQuery, elapsed_ms: int) -> Sequence[int]:
         d = self.data
@@ -423,12 +543,29 @@ class SandboxApp:
             return None
         return rank
 
+    def _lookup_created(self, job_id: str, scalars: Mapping[str, str]) -> create.CreatedJob | None:
+        made = self._created_by_id.get(job_id)
+        if made is None:
+            return None
+        d = self.data
+        project = scalars.get("project_id")
+        if project is not None and project != d.project_ids[made.project]:
+            return None
+        org = scalars.get("organization_id")
+        if org is not None and org != d.organization_id:
+            return None
+        return made
+
     def _get(self, job_id: str, query: list[tuple[str, str]]) -> SandboxResponse:
         scalars, multi = split_query(query)
         errors: ErrorList = []
         flags = parse_expand(multi.get("expand", []), GET_EXPANDS, errors)
         if errors:
             return _error(422, errors)
+        made = self._lookup_created(job_id, scalars)
+        if made is not None:
+            body = self._created_bytes(made, flags, self._elapsed_ms())
+            return SandboxResponse(200, list(JSON_HEADERS), body)
         rank = self._lookup(job_id, scalars)
         if rank is None:
             return _error(404, "Job not found")
@@ -439,6 +576,16 @@ class SandboxApp:
     def _cancel(self, job_id: str, query: list[tuple[str, str]]) -> SandboxResponse:
         scalars, _ = split_query(query)
         with self._lock:
+            made = self._lookup_created(job_id, scalars)
+            if made is not None:
+                elapsed = self._elapsed_ms()
+                status, _ = made.state(elapsed)
+                if status in TERMINAL:
+                    return _error(400, f"Job {job_id} is {STATUSES[status]}; {_CANCELLABLE}")
+                made.override = (CANCELLED, max(made.created_ms, self.data.anchor_ms + elapsed))
+                self._version += 1
+                body = self._created_bytes(made, 0, elapsed)
+                return SandboxResponse(200, list(JSON_HEADERS), body)
             rank = self._lookup(job_id, scalars)
             if rank is None:
                 return _error(404, "Job not found")
@@ -457,17 +604,91 @@ class SandboxApp:
         if errors:
             return _error(422, errors)
         with self._lock:
-            rank = self._lookup(job_id, scalars)
-            if rank is None:
+            made = self._lookup_created(job_id, scalars)
+            rank = None if made is not None else self._lookup(job_id, scalars)
+            if made is None and rank is None:
                 return _error(404, "Job not found")
-            status, _ = self._state(rank, self._elapsed_ms())
+            if made is not None:
+                status, _ = made.state(self._elapsed_ms())
+            else:
+                assert rank is not None
+                status, _ = self._state(rank, self._elapsed_ms())
             if status not in TERMINAL and not force:
                 return _error(
                     400,
                     f"Job {job_id} is {STATUSES[status]}; cancel it first or use force=true "
                     "to delete a job that has not finished",
                 )
-            self._deleted.add(rank)
-            self._overlay.pop(rank, None)
+            if made is not None:
+                self._created = tuple(j for j in self._created if j is not made)
+                del self._created_by_id[made.id]
+            else:
+                assert rank is not None
+                self._deleted.add(rank)
+                self._overlay.pop(rank, None)
             self._version += 1
         return SandboxResponse(200, list(JSON_HEADERS), b"{}")
+
+    # ------------------------------------------------------------------ create
+    def _create(
+        self, query: list[tuple[str, str]], headers: Mapping[str, str], body: bytes
+    ) -> SandboxResponse:
+        """POST /api/v2/extract: a new job, PENDING, that runs on the app's clock."""
+        scalars, _ = split_query(query)
+        content_type = headers.get("content-type")
+        if content_type is None:
+            content_type = next(
+                (v for k, v in headers.items() if k.lower() == "content-type"), None
+            )
+        req, errors = create.parse_body(body, content_type)
+        if errors:
+            return _error(422, errors)
+        assert req is not None
+        d = self.data
+        org = scalars.get("organization_id")
+        if org is not None and org != d.organization_id:
+            return _error(404, "Organization not found")
+        project = 0
+        project_id = scalars.get("project_id")
+        if project_id is not None:
+            if project_id not in d.project_ids:
+                return _error(404, "Project not found")
+            project = d.project_ids.index(project_id)
+        config: ConfigSpec
+        if req.configuration_id is not None:
+            index = d.config_ids.get(req.configuration_id)
+            if index is None:
+                return _error(404, f"Extract configuration {req.configuration_id} not found")
+            config = d.configs[index]
+        else:
+            assert req.configuration is not None
+            config = req.configuration
+            index = self._creator.matching_config(req.configuration)
+        with self._lock:
+            elapsed = self._elapsed_ms()
+            job = self._creator.new_job(
+                file_input=req.file_input,
+                config=config,
+                cfg_index=index,
+                configuration_id=req.configuration_id,
+                project=project,
+                # strictly newer than the data set (whose newest jobs are at the anchor)
+                created_ms=d.anchor_ms + max(elapsed, 1),
+                start_ms=elapsed,
+                taken=self._created_by_id,
+                webhooks=req.webhooks,
+            )
+            made = list(self._created)
+            insort(made, job, key=_key_of)
+            self._created = tuple(made)
+            self._created_by_id[job.id] = job
+            self._version += 1
+        return SandboxResponse(200, list(JSON_HEADERS), self._created_bytes(job, 0, elapsed))
+
+    def created_job_ids(self) -> list[str]:
+        """IDs of the jobs created by POST (and not deleted), in creation order (for tests)."""
+        return [j.id for j in sorted(self._created, key=lambda j: j.seq)]
+
+
+def _key_of(job: create.CreatedJob) -> tuple[int, str]:
+    return job.key

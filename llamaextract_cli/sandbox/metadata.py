@@ -32,6 +32,7 @@ from llamaextract_cli.sandbox.rng import FastRandom
 
 # chance that a value falls in the low tail, before the multipliers below
 KIND_RISK = {"invoice": 0.025, "receipt": 0.06, "contract": 0.02, "resume": 0.02}
+INLINE_RISK = 0.03  # a job created with an inline schema (no kind of document)
 FIELD_RISK: dict[str, dict[str, float]] = {
     "invoice": {
         "invoice_number": 0.8, "vendor_name": 0.4, "invoice_date": 1.0, "due_date": 2.0,
@@ -129,12 +130,12 @@ class _Builder:
         self.lang = cfg.lang
         poor = rng.random() < POOR_SCAN
         self.risk = (
-            KIND_RISK[cfg.kind]
+            KIND_RISK.get(cfg.kind, INLINE_RISK)  # an inline schema has no kind
             * TIER_RISK.get(cfg.tier, 1.0)
             * PARSE_RISK.get(parse_tier, 1.0)
             * (3.0 if poor else 1.0)
         )
-        self.field_risk = FIELD_RISK[cfg.kind]
+        self.field_risk = FIELD_RISK.get(cfg.kind, {})
         self.risks: dict[str, float] = {}
         # OCR quality of the document (in thousandths); a fast parse has a longer tail
         spread = 0.10 if parse_tier == "fast" else 0.05
@@ -163,7 +164,7 @@ class _Builder:
         out: dict[str, Any] = {}
         page = pages[0]
         self.last = pages[-1]
-        row_field = ROW_FIELD[self.kind]
+        row_field = ROW_FIELD.get(self.kind)
         n_pages = len(pages)
         for key, value in doc.items():
             if key == row_field and isinstance(value, list):

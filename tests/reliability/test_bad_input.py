@@ -120,8 +120,9 @@ def commands() -> Iterator[tuple[tuple[str, ...], Any]]:
     yield from walk(get_root_command(), ())
 
 
-def base_args(path: tuple[str, ...], command: Any) -> list[str]:
-    """Arguments that make a valid invocation of `command` (placed after the bad option)."""
+def base_args(path: tuple[str, ...], command: Any, option: str = "") -> list[str]:
+    """Arguments that make a valid invocation of `command` (placed after the bad option,
+    so they must not repeat it: a later value of the same flag would win)."""
     out: list[str] = []
     for param in command.params:
         if param.param_type_name != "argument" or not param.required:
@@ -136,6 +137,11 @@ def base_args(path: tuple[str, ...], command: Any) -> list[str]:
             out.append("ext-00000000")
     if path[-1:] in (("cancel",), ("delete",)):
         out.append("--yes")  # else the refusal to act without a terminal comes first
+    if path[-1:] == ("create",):  # a job to create, shown and not created
+        config = [] if option == "--config" else ["--config", "cfg-1"]
+        out += ["--file-input", "dfl-1", *config, "--dry-run"]
+    if path[-1:] == ("rerun",):  # originals to rerun, shown and not rerun
+        out += ["--dry-run"] + ([] if option == "--status" else ["--status", "FAILED"])
     return out
 
 
@@ -178,12 +184,12 @@ def bad_values(path: tuple[str, ...], param: Any) -> list[str]:
 
 def cases() -> Iterator[Case]:
     for path, command in commands():
-        args = base_args(path, command) if path else []
         for param in command.params:
             if param.param_type_name != "option" or param.hidden:
                 continue
             names = tuple(param.opts + param.secondary_opts)
             long = max(param.opts, key=len)
+            args = base_args(path, command, long) if path else []
             if param.is_flag:
                 if long in ("--version", "--help"):
                     continue

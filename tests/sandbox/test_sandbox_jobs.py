@@ -155,8 +155,8 @@ def test_unknown_paths_are_404(api: Api, path: str) -> None:
 @pytest.mark.parametrize(
     "method,path,allow",
     [
-        ("POST", LIST, "GET"),
-        ("DELETE", LIST, "GET"),
+        ("PUT", LIST, "GET, POST"),
+        ("DELETE", LIST, "GET, POST"),
         ("PUT", f"{LIST}/ext-1", "GET, DELETE"),
         ("GET", f"{LIST}/ext-1/cancel", "POST"),
     ],

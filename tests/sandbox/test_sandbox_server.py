@@ -65,7 +65,8 @@ def test_errors_methods_and_bodies_over_http() -> None:
         assert client.get(LIST).status_code == 401
         assert client.get(LIST).json() == {"detail": "Not authenticated"}
         assert client.get("/nope").json() == {"detail": "Not Found"}
-        assert client.post(LIST, headers=AUTH, json={"x": 1}).status_code == 405
+        assert client.post(LIST, headers=AUTH, json={"x": 1}).status_code == 422
+        assert client.put(LIST, headers=AUTH, json={"x": 1}).status_code == 405
         assert client.get(LIST, headers=AUTH, params={"status": "X"}).status_code == 422
         job = client.get(LIST, headers=AUTH, params={"status": "RUNNING"}).json()["items"][0]
         resp = client.post(f"{LIST}/{job['id']}/cancel", headers=AUTH, content=b"{}")

@@ -33,9 +33,14 @@ start go PENDING -> RUNNING -> COMPLETED or FAILED over about ten seconds, for s
 `lx jobs wait` and `lx jobs watch`; off by default so that the data set holds still while a
 client compares listings. The URL (and the live job IDs) are printed to stderr.
 Any `Authorization: Bearer KEY` is accepted unless --api-key is given.
+POST /api/v2/extract creates a job (a saved configuration_id or an inline configuration)
+that goes PENDING -> RUNNING -> COMPLETED or FAILED within about ten seconds, its outcome
+decided by --seed and the order of creation.
 
 Faults (all off by default) apply to /api/v2/extract requests; rates are probabilities per
-request, decided by a RNG seeded with --fault-seed so a run repeats exactly.
+request, decided by a RNG seeded with --fault-seed so a run repeats exactly. On a POST, a
+refusal (429, 5xx, html, no-retry) creates nothing; drop, truncate, malformed and stall
+answer only after the job was created, as a lost answer does.
 
 \b
 Examples:

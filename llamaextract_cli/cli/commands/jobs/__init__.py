@@ -9,6 +9,8 @@ from llamaextract_cli.cli.commands.jobs import inspect  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import exporting  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import waiting  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import changing  # noqa: F401
+from llamaextract_cli.cli.commands.jobs import creating  # noqa: F401
+from llamaextract_cli.cli.commands.jobs import rerunning  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import triage  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import reviewing  # noqa: F401
 from llamaextract_cli.cli.commands.jobs import watching  # noqa: F401
