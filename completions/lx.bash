@@ -86,13 +86,13 @@ _lx_spec() {
       ;;
     'jobs create')
       _lx_subs=''
-      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --jq --fields -f --help -h'
+      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --jq --fields -f '
       ;;
     'jobs rerun')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --jq --help -h'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o --jq '
       ;;
     'jobs stats')
       _lx_subs=''

@@ -24,6 +24,7 @@ from llamaextract_cli.cli.commands.jobs.create_flow import (
 )
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FieldsOpt, FormatOpt, OrgOpt, ProjectOpt
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.jobs.pace import DEFAULT_RATE
@@ -72,6 +73,7 @@ Examples:
 
 
 @app.command("create", help=CREATE_HELP)
+@jq_option
 def create_cmd(
     ctx: typer.Context,
     file_input: Annotated[

@@ -25,6 +25,7 @@ from llamaextract_cli.cli.commands.jobs.create_flow import (
 )
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FormatOpt, job_filters
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.jobs.pace import DEFAULT_RATE
@@ -77,6 +78,7 @@ Examples:
 
 
 @app.command("rerun", help=RERUN_HELP)
+@jq_option
 @job_filters
 def rerun_cmd(
     ctx: typer.Context,
