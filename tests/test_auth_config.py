@@ -158,7 +158,7 @@ def test_config_unknown_key(run: Callable[..., Result], config: Path) -> None:
     ("key", "value", "needle"),
     [
         ("format", "xml", "one of table, json, jsonl, csv, tsv"),
-        ("page_size", "0", "from 1 to 1000"),
+        ("page_size", "0", "from 1 to 100"),
         ("page_size", "abc", "whole number"),
         ("base_url", "ftp://example.com", "http(s) URL"),
         ("project_id", "", "non-empty"),

@@ -295,8 +295,8 @@ def test_sandbox_base_url_on_another_profile_gets_the_dummy_key(environ: dict[st
     ("line", "key", "why"),
     [
         ('format = "xml"', "format", "must be one of table, json"),
-        ("page_size = 0", "page_size", "from 1 to 1000"),
-        ("page_size = 1001", "page_size", "from 1 to 1000"),
+        ("page_size = 0", "page_size", "from 1 to 100"),
+        ("page_size = 101", "page_size", "from 1 to 100"),
         ('page_size = "ten"', "page_size", "whole number"),
         ("page_size = true", "page_size", "whole number"),
         ('base_url = "ftp://x.example.com"', "base_url", "http(s) URL"),

@@ -16,6 +16,7 @@ import httpx
 from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import error_for, reason
+from llamaextract_cli.api.problems import reason as _reason
 from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
 
 Params = Sequence[tuple[str, str]]
@@ -38,7 +39,8 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         policy: retry.RetryPolicy | None = None,
         log: Callable[[str], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[retry.RetryNotice], None] | None = None,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -48,7 +50,8 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.policy = policy or retry.RetryPolicy()
         self._log = log
-        self._sleep = sleep
+        self.on_retry = on_retry  # told of each wait before it starts (the face may print it)
+        self._sleep = sleep or _sleep
         self._clock = clock
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
@@ -85,6 +88,9 @@ class ApiClient:
                 raise failure.final(attempts, budget=self.policy.max_total)
             if self._log:
                 self._log(f"  retrying in {wait:.2f}s ({failure.error.message})")
+            if self.on_retry is not None:
+                notice = retry.RetryNotice(wait, attempts, self.policy.max_retries, failure.reason)
+                self.on_retry(notice)
             self._sleep(wait)
             waited += wait
 
@@ -100,9 +106,11 @@ class ApiClient:
         try:
             response = self._http.send(request)
         except httpx.TimeoutException as e:
-            return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
+            error = NetworkError(f"request timed out ({type(e).__name__})")
+            return _Retryable(error, reason="timed out"), None
         except (httpx.TransportError, OSError) as e:
-            return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
+            error = NetworkError(f"could not reach {self._host()}: {_why(e)}")
+            return _Retryable(error, reason=_short_why(e)), None
         elapsed = (time.perf_counter() - started) * 1000
         body = response.content
         if self._log:
@@ -121,7 +129,7 @@ class ApiClient:
                 )
                 verdict = retry.should_retry_header(response.headers)
                 if method == "GET" and verdict is not False:
-                    return _Retryable(err), response.headers
+                    return _Retryable(err, reason="an answer that is not JSON"), response.headers
                 raise err from None
         error = error_for(status, body, ctype, attempts=attempt)
         if self.policy.status_is_retryable(status, response.headers):
@@ -165,12 +173,19 @@ class _Retryable:
     """A failed attempt that may be retried; `final` is the error to raise when not."""
 
     def __init__(
-        self, error: LxError, status: int | None = None, body: bytes = b"", ctype: str = ""
+        self,
+        error: LxError,
+        status: int | None = None,
+        body: bytes = b"",
+        ctype: str = "",
+        *,
+        reason: str | None = None,
     ) -> None:
         self.error = error
         self.status = status
         self.body = body
         self.ctype = ctype
+        self.reason = reason or (_reason(status) if status is not None else error.message)
 
     def final(self, attempts: int, budget: float | None = None) -> LxError:
         if self.status is not None:
@@ -197,6 +212,32 @@ def _verify_for(base_url: str) -> Any:
     import ssl
 
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each call, so a test may patch time.sleep
+
+
+_SHORT_WHY = (
+    ("refused", "connection refused"),
+    ("name or service not known", "host not found"),
+    ("nodename nor servname", "host not found"),
+    ("name resolution", "host not found"),
+    ("getaddrinfo", "host not found"),
+    ("no address associated", "host not found"),
+    ("reset", "connection reset"),
+    ("unreachable", "network unreachable"),
+    ("certificate", "TLS certificate problem"),
+    ("ssl", "TLS failure"),
+    ("disconnect", "connection dropped"),
+    ("incomplete", "connection dropped"),
+)
+
+
+def _short_why(e: BaseException) -> str:
+    """A few words for a transport failure: `connection refused`, `host not found`."""
+    text = f"{type(e).__name__} {e}".lower()
+    return next((words for key, words in _SHORT_WHY if key in text), "connection failed")
 
 
 def _why(e: BaseException) -> str:

@@ -121,10 +121,10 @@ app.add_typer(completion.app, name="completion")
 
 def get_root_command(env: Env | None = None, state: State | None = None) -> Any:
     """The click command behind `app`, with a State (fresh unless given) as context object."""
-    from llamaextract_cli.cli.click import finite_floats
+    from llamaextract_cli.cli.click import plain_numbers
 
     command = typer.main.get_command(app)
-    finite_floats(command)
+    plain_numbers(command)
     obj = state if state is not None else State(env=env or Env())
     command.context_settings = {**(command.context_settings or {}), "obj": obj}
     return command

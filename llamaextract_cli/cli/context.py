@@ -63,6 +63,7 @@ class State:
             debug_stream=self.env.stderr if self.debug else None,
             require_key=require_key,
             api_key_override=api_key_override,
+            retry_stream=self.env.stderr if self.env.stderr_isatty else None,
         )
 
     @property

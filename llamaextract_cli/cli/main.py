@@ -118,19 +118,21 @@ def _run(argv: Sequence[str], state: State | None) -> int:
 
         from llamaextract_cli.cli.app import get_root_command
         from llamaextract_cli.cli.click import click_exceptions
+        from llamaextract_cli.cli.global_options import hoist, reached
+        from llamaextract_cli.cli.words import usage_words
 
         exc = click_exceptions()
         command = get_root_command(state=state)
         _guard(command)
         command.context_settings["obj"].argv = list(argv)
+        args = hoist(command, argv)
         try:
-            rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
+            rv = command.main(args=args, prog_name="lx", standalone_mode=False)
         except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git
             print(e.ctx.get_help(), file=sys.stderr)
             return ExitStatus.USAGE
         except exc.UsageError as e:
-            cmd = e.ctx.command_path if e.ctx is not None else "lx"
-            _print_error(e.format_message(), f"see '{cmd} --help'")
+            _print_error(*usage_words(e, command, *reached(command, args)))
             return ExitStatus.USAGE
         except Abort:  # typer 0.28 keeps Abort outside its vendored click
             _print_error("aborted")

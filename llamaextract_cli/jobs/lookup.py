@@ -36,7 +36,7 @@ def one_id(state: Session, arg: str) -> str:
     env = state.env
     ids = from_args([arg], env.stdin, stdin_isatty=bool(env.stdin_isatty))
     if len(ids) != 1:
-        got = "no job ID" if not ids else f"{len(ids)} job IDs"
+        got = "no job ID" if not ids else f"{len(ids)} job IDs"  # never 1: one ID is what it takes
         raise UsageError(f"lx jobs result takes one job; stdin held {got}")
     return ids[0]
 

@@ -235,7 +235,10 @@ def raise_outcome(result: WaitResult, timeout: float | None) -> None:
 
         if total == 1:
             raise JobsFailed(f"job {why(bad[0])}")
-        raise JobsFailed(f"{len(bad)} of {total} jobs did not complete: {_named(bad, why)}")
+        raise JobsFailed(
+            f"{len(bad)} of {total} job{'s' if total != 1 else ''} did not complete: "
+            f"{_named(bad, why)}"
+        )
     if result.timed_out:
         spent = humanize_duration(timeout if timeout is not None else result.elapsed)
         running = _named(result.unfinished, lambda t: f"{t.id} ({t.status or '?'})")

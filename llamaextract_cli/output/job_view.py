@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
+from llamaextract_cli.output.text import plural
 from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
 
 if TYPE_CHECKING:
@@ -175,7 +176,9 @@ def usage_summary(job: Mapping[str, Any]) -> str | None:
     pages, billed = usage.get("num_pages_extracted"), usage.get("num_pages_billed")
     if pages is not None:
         parts.append(
-            f"{pages} pages extracted" + (f" ({billed} billed)" if billed is not None else "")
+            (plural(pages, "page") if isinstance(pages, int) else f"{pages} pages")
+            + " extracted"
+            + (f" ({billed} billed)" if billed is not None else "")
         )
     doc, out = usage.get("num_document_tokens"), usage.get("num_output_tokens")
     if doc is not None or out is not None:
@@ -218,6 +221,7 @@ def result_preview(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> Any
     lines = json.dumps(job["extract_result"], indent=2, ensure_ascii=False).splitlines()
     text = Text("\n".join(lines[:max_lines]), no_wrap=True, overflow="ellipsis")
     if len(lines) > max_lines:
-        hint = f"\n… {len(lines) - max_lines} more lines: lx jobs result {job.get('id', 'ID')}"
+        more = plural(len(lines) - max_lines, "more line")
+        hint = f"\n… {more}: lx jobs result {job.get('id', 'ID')}"
         text.append(hint, style="dim")
     return text

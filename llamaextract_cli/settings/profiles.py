@@ -69,7 +69,7 @@ ENV_FORMAT = "LX_FORMAT"
 
 SETTING_KEYS = choices.SETTING_KEYS
 DEFAULT_PROFILE_KEY = "default_profile"  # top-level key, settable with `lx config set`
-PAGE_SIZE_RANGE = (1, 1000)
+PAGE_SIZE_RANGE = (1, choices.MAX_PAGE_SIZE)
 
 SOURCE_DEFAULT = "default"
 SOURCE_NONE = "none"
@@ -285,9 +285,13 @@ def _unknown_profile(name: str, source: str, names: list[str], path: Path) -> Co
         what = f"profile {name!r} (from {ENV_PROFILE}) does not exist in {path}"
     else:
         what = f"profile {name!r} does not exist in {path}"
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, names, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
     return ConfigError(
         what,
-        hint=f"profiles: {known}; create it with `lx --profile {name} auth login`",
+        hint=f"{guess}profiles: {known}; create it with `lx --profile {name} auth login`",
     )
 
 
@@ -317,6 +321,13 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
     return value.strip()
 
 
+def _requested_profile(environ: Mapping[str, str], profile_flag: str | None) -> str | None:
+    """The profile named by --profile or LX_PROFILE, before the file is read."""
+    if profile_flag is not None:
+        return profile_flag.strip()
+    return environ.get(ENV_PROFILE, "").strip() or None
+
+
 def _refresh_cache(environ: Mapping[str, str], path: Path, doc: Mapping[str, Any]) -> None:
     cdir = cache_dir(environ)
     if settings_file.cache_is_stale(cdir, path):
@@ -344,12 +355,27 @@ def resolve(
     ``allow_missing_profile`` lets `auth login` and `config set` name a profile
     they are about to create.
     """
-    path, doc = load(environ, warn=warn)
-    _refresh_cache(environ, path, doc)
-    name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
-    tables = profile_tables(doc, path)
-    names = profile_names(doc, path)
-    table = tables.get(name)
+    try:
+        path, doc = load(environ, warn=warn)
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        tables = profile_tables(doc, path)
+        names = profile_names(doc, path)
+        table = tables.get(name)
+        if name == SANDBOX_PROFILE and isinstance(table, dict):
+            _file_values(table, name, path)  # a bad value there is a malformed file too
+    except ConfigError as e:
+        # The built-in sandbox needs nothing of the file: a malformed one is no reason to
+        # refuse `--profile sandbox` (the file is left as it is, and named).
+        if _requested_profile(environ, profile_flag) != SANDBOX_PROFILE:
+            raise
+        (warn or settings_file._stderr_warn)(
+            f"lx: warning: {e.message}; the built-in sandbox profile goes on without it"
+        )
+        path, doc, table = config_path(environ), {}, None
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        tables, names = {}, [SANDBOX_PROFILE]
+    else:
+        _refresh_cache(environ, path, doc)
     exists = isinstance(table, dict) or name == SANDBOX_PROFILE
     if table is not None and not isinstance(table, dict):
         raise ConfigError(

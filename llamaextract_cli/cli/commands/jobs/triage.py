@@ -239,6 +239,7 @@ _ERROR_COLUMNS = (
 def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
     groups = acc.groups(limit)
     if fmt == "table":
+        from llamaextract_cli.output.text import plural
         from llamaextract_cli.output.triage_view import render_errors
 
         if not groups:
@@ -247,7 +248,7 @@ def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
         render_errors(console_for(state), groups, acc.total, utcnow())
         shown = f" (showing {len(groups)})" if len(groups) < len(acc) else ""
         state.env.warn(
-            f"{acc.total:,} failed jobs in {len(acc)} groups{shown}. "
+            f"{plural(acc.total, 'failed job')} in {plural(len(acc), 'group')}{shown}. "
             f"Details: lx jobs get {groups[0]['example_job_id']}"
         )
         return
