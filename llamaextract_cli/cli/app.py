@@ -25,7 +25,9 @@ Examples:
   lx jobs errors --since 7d                        # what is failing, how often
   lx jobs wait "$JOB" --timeout 10m || exit 1      # gate a CI step
 
-Global options go before the command (lx --profile eu jobs list).
+Global options go before or after the command: lx --profile eu jobs list and
+lx jobs list -p eu are the same (an option of the command itself wins: jobs wait
+--timeout is the wait's).
 Exit status: 0 ok, 1 API/network failure or a failed job, 2 usage, 3 auth,
 4 not found, 124 wait timed out, 130 interrupted.
 """

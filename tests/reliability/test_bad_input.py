@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 from lxtest import TEST_KEY, Result, Runner
 from relsupport import NOW, count, lx_argv, lx_env, one_error_line, run_lx, serving
-
 from typer._click.types import FloatParamType, IntParamType
 from typer._types import TyperChoice
 
@@ -219,9 +218,7 @@ def global_after_cases() -> Iterator[Case]:
 GLOBAL_AFTER = list(global_after_cases())
 
 
-def test_global_options_after_every_command(
-    lx: Runner, guarded: Path, tmp_path: Path
-) -> None:
+def test_global_options_after_every_command(lx: Runner, guarded: Path, tmp_path: Path) -> None:
     """After the command, a global option does exactly what it does before it (same exit
     status, same stderr), unless the command has an option of that name itself; where a
     command uses the value (jobs list: every one), the bad value is refused, named."""
