@@ -26,7 +26,8 @@ live table of the jobs is shown on stderr, and cleared at the end; otherwise one
 line per status change. At the end, one summary line per job on stderr.
 
 Nothing is written on stdout unless -o or -f asks for the final jobs (in the
-formats of `lx jobs get`: `-o json` of one ID is the job's object).
+formats of `lx jobs get`: `-o json` of one ID is the job's object, with its
+usage: the polls then ask for expand=usage).
 
 Exit status: 0 every job COMPLETED; 1 a job FAILED or was CANCELLED (named, with
 its error message); 124 --timeout ran out (the unfinished jobs are named);
@@ -90,7 +91,9 @@ def wait_cmd(
     wanted = lookup.job_ids(state, ids)
     if not wanted:
         return
-    params = lookup.scope_params(state, (), project_id, org)
+    # The final jobs on stdout carry their usage (credits): what a CI step keeps of a job.
+    printing = output is not None or field_list is not None
+    params = lookup.scope_params(state, ("usage",) if printing else (), project_id, org)
     display = wait_view.make_display(
         env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
     )
@@ -103,7 +106,7 @@ def wait_cmd(
     # was found is shown as it stands, the unknown IDs are named, and the exit is 4.
     why = "not waited for: an ID is unknown" if unknown else "timed out"
     wait_view.write_summary(env.stderr, found if unknown else result.jobs, why)
-    if output is not None or field_list is not None:
+    if printing:
         jobs = [t.job for t in found if t.job is not None]
         jobs_out.write_jobs(
             env.stdout,
