@@ -136,8 +136,7 @@ def make_client(
             # wants one): say so rather than send the reader to log in
             raise AuthError(
                 f"no API key for profile '{settings.profile}'",
-                hint="a local `lx sandbox serve` takes any key: "
-                "export LLAMA_CLOUD_API_KEY=llx-any",
+                hint="a local `lx sandbox serve` takes any key: export LLAMA_CLOUD_API_KEY=llx-any",
             )
         raise AuthError(
             f"no API key for profile '{settings.profile}'",
