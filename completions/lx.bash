@@ -41,103 +41,103 @@ _lx_spec() {
       ;;
     'jobs')
       _lx_subs='list fields get result wait cancel delete stats errors watch'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval --profile -p --base-url --timeout '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h'
-      _lx_vopts=' --expand --project --org --format -o --fields -f '
+      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --expand --project --org --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --project --org --format -o --fields -f '
+      _lx_opts='--project --org --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h --profile -p --base-url --debug --no-color --allow-http'
+      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f --profile -p --base-url '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --profile -p --base-url --timeout '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --profile -p --base-url --timeout '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'auth')
       _lx_subs='login logout status'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'auth login')
       _lx_subs=''
-      _lx_opts='--with-token --base-url --eu --no-verify --help -h'
-      _lx_vopts=' --base-url '
+      _lx_opts='--with-token --base-url --eu --no-verify --help -h --profile -p --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --base-url --profile -p --timeout '
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --no-check --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --no-check --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --format -o --profile -p --base-url --timeout '
       ;;
     'config')
       _lx_subs='list get set unset path'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --format -o --profile -p --base-url --timeout '
       ;;
     'sandbox')
       _lx_subs='serve'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --profile -p --base-url --timeout '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'completion install')
       _lx_subs=''
-      _lx_opts='--force --help -h'
-      _lx_vopts=' '
+      _lx_opts='--force --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     *)
       _lx_subs=''
@@ -150,7 +150,7 @@ _lx_spec() {
 # _lx_optval PATH OPTION: what completes the option's value (sets _lx_kind).
 _lx_optval() {
   case "$1|$2" in
-    '|--profile'|'|-p')
+    '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p')
       _lx_kind='p'
       ;;
     'jobs list|--status'|'jobs list|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')

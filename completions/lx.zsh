@@ -43,103 +43,103 @@ _lx_spec() {
       ;;
     'jobs')
       _lx_subs='list fields get result wait cancel delete stats errors watch'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval --profile -p --base-url --timeout '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h'
-      _lx_vopts=' --expand --project --org --format -o --fields -f '
+      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --expand --project --org --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --project --org --format -o --fields -f '
+      _lx_opts='--project --org --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h'
-      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f '
+      _lx_opts='--timeout -t --interval --project --org --format -o --fields -f --help -h --profile -p --base-url --debug --no-color --allow-http'
+      _lx_vopts=' --timeout -t --interval --project --org --format -o --fields -f --profile -p --base-url '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h'
-      _lx_vopts=' --project --org --format -o '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --by --format -o --page-size --profile -p --base-url --timeout '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --profile -p --base-url --timeout '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f --profile -p --base-url --timeout '
       ;;
     'auth')
       _lx_subs='login logout status'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'auth login')
       _lx_subs=''
-      _lx_opts='--with-token --base-url --eu --no-verify --help -h'
-      _lx_vopts=' --base-url '
+      _lx_opts='--with-token --base-url --eu --no-verify --help -h --profile -p --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --base-url --profile -p --timeout '
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --no-check --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --no-check --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --format -o --profile -p --base-url --timeout '
       ;;
     'config')
       _lx_subs='list get set unset path'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --help -h'
-      _lx_vopts=' --format -o '
+      _lx_opts='--format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --format -o --profile -p --base-url --timeout '
       ;;
     'sandbox')
       _lx_subs='serve'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --profile -p --base-url --timeout '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'completion install')
       _lx_subs=''
-      _lx_opts='--force --help -h'
-      _lx_vopts=' '
+      _lx_opts='--force --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     *)
       _lx_subs=''
@@ -152,7 +152,7 @@ _lx_spec() {
 # _lx_optval PATH OPTION: what completes the option's value (sets _lx_kind).
 _lx_optval() {
   case "$1|$2" in
-    '|--profile'|'|-p')
+    '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p')
       _lx_kind='p'
       ;;
     'jobs list|--status'|'jobs list|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
@@ -232,83 +232,83 @@ _lx_desc() {
       ;;
     'jobs')
       _lx_cdesc=('list:List extract jobs, newest first' 'fields:List the job fields that --fields accepts' 'get:Show one or more jobs in full' 'result:Print a job'\''s extract_result alone' 'wait:Wait until every job is terminal (COMPLETED, FAILED or CANCELLED)' 'cancel:Cancel jobs that are PENDING, THROTTLED or RUNNING' 'delete:Delete jobs and their results' 'stats:Aggregate jobs: counts by status and day, failure rate, pages, credit...' 'errors:Group FAILED jobs by the shape of their error message, most frequent...' 'watch:Follow jobs as their status changes (the live form of `jobs list`)')
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs list')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--limit:Stop after N jobs [default: 30]' '-L:Stop after N jobs [default: 30]' '--all:Every matching job (no --limit)' '-A:Every matching job (no --limit)' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--page-token:Resume a listing from the token a previous run printed' '--fail-if-any:Exit 1 when at least one job matched (cron, CI)' '--watch:Live view refreshed every --interval; off a terminal, one JSON line p...' '-w:Live view refreshed every --interval; off a terminal, one JSON line p...' '--interval:Seconds between --watch refreshes' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_cdesc=()
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs get')
       _lx_cdesc=()
-      _lx_odesc=('--expand:Also fetch configuration, extract_metadata and/or usage (repeatable o...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--expand:Also fetch configuration, extract_metadata and/or usage (repeatable o...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--absolute:Tables: absolute UTC times instead of '\''3m ago'\''' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs result')
       _lx_cdesc=()
-      _lx_odesc=('--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated row fields to show, in order; dot paths reach into ne...' '-f:Comma-separated row fields to show, in order; dot paths reach into ne...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Output format' '-o:Output format' '--fields:Comma-separated row fields to show, in order; dot paths reach into ne...' '-f:Comma-separated row fields to show, in order; dot paths reach into ne...' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs wait')
       _lx_cdesc=()
-      _lx_odesc=('--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--timeout:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '-t:Give up after DURATION (a duration such as 45s, 30m, 2h, 7d, 2w or 1h...' '--interval:Seconds between polls at first (then backing off up to 30 s)' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Print the final jobs on stdout in this format (default: nothing on st...' '-o:Print the final jobs on stdout in this format (default: nothing on st...' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs cancel')
       _lx_cdesc=()
-      _lx_odesc=('--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs delete')
       _lx_cdesc=()
-      _lx_odesc=('--force:Delete jobs that have not finished (API force=true)' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--force:Delete jobs that have not finished (API force=true)' '--yes:Do it without asking (needed off a terminal)' '-y:Do it without asking (needed off a terminal)' '--dry-run:Show what would happen; change nothing' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--format:Also print one result per job on stdout in this format (default: noth...' '-o:Also print one result per job on stdout in this format (default: noth...' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs stats')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--by:Grouping of the table [default: configuration] and of the csv/tsv/jso...' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs errors')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--ids-per-group:Job IDs kept per group, newest first' '--limit:Show the N largest groups only' '-L:Show the N largest groups only' '--format:Output format' '-o:Output format' '--page-size:Jobs per request (API page_size), 1 to 100, the most the API serves' '--fail-if-any:Exit 1 when at least one FAILED job matched' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'jobs watch')
       _lx_cdesc=()
-      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--status:Only jobs in this status (case-insensitive); repeat or comma-separate...' '-s:Only jobs in this status (case-insensitive); repeat or comma-separate...' '--since:Created at or after WHEN: an ISO date (2026-11-01), an ISO date-time...' '--until:Created at or before WHEN (same forms as --since; a bare date include...' '--config:Saved extract configuration ID' '-c:Saved extract configuration ID' '--input:The document the job read: a file ID (dfl-…) or parse job ID' '--input-type:Kind of document input' '--id:Only these job IDs (repeatable or comma-separated)' '--expand:Include configuration and/or extract_metadata (repeatable or comma-se...' '--project:Project ID [default: the profile'\''s project_id]' '--org:Organization ID [default: the profile'\''s organization_id]' '--interval:Seconds between polls' '--limit:Jobs per poll, newest first [default: 30]' '-L:Jobs per poll, newest first [default: 30]' '--count:Stop after N polls' '-n:Stop after N polls' '--until-terminal:Stop once every job of a poll is COMPLETED/FAILED/CANCELLED' '--format:Output format' '-o:Output format' '--fields:Comma-separated fields to show, in order; dot paths reach into nested...' '-f:Comma-separated fields to show, in order; dot paths reach into nested...' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'auth')
       _lx_cdesc=('login:Store an API key in the profile in effect, after checking it' 'logout:Remove the stored API key of the profile in effect' 'status:Show the profile, base URL and masked key in effect; check the key')
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'auth login')
       _lx_cdesc=()
-      _lx_odesc=('--with-token:Read the key from stdin (its first line) instead of a prompt' '--base-url:Store this API root in the profile (the global --base-url is used for...' '--eu:Store the EU region'\''s API root (https://api.cloud.eu.llamaindex.ai)' '--no-verify:Save the key without checking it against the API' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--with-token:Read the key from stdin (its first line) instead of a prompt' '--base-url:Store this API root in the profile (the global --base-url is used for...' '--eu:Store the EU region'\''s API root (https://api.cloud.eu.llamaindex.ai)' '--no-verify:Save the key without checking it against the API' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'auth status')
       _lx_cdesc=()
-      _lx_odesc=('--format:text (default) or json / jsonl (one object)' '-o:text (default) or json / jsonl (one object)' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:text (default) or json / jsonl (one object)' '-o:text (default) or json / jsonl (one object)' '--no-check:Do not send the request that checks the key' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'config')
       _lx_cdesc=('list:Show each setting in effect and where it comes from' 'get:Print the value of one setting in effect' 'set:Store a setting in the profile in effect (created if missing)' 'unset:Remove a setting from the profile in effect' 'path:Print the path of the settings file')
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'config list')
       _lx_cdesc=()
-      _lx_odesc=('--format:Output format' '-o:Output format' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--format:Output format' '-o:Output format' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'sandbox')
       _lx_cdesc=('serve:Serve the emulator over HTTP/1.1 on 127.0.0.1 until Ctrl-C or SIGTERM')
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'sandbox serve')
       _lx_cdesc=()
-      _lx_odesc=('--host:Address to bind (loopback unless you mean it)' '--port:TCP port; 0 picks a free one' '--jobs:Number of historical jobs in the data set' '--seed:Seed of the data set' '--api-shape:Job shape: `current` (file_input, top-level usage: what the service s...' '--api-key:Accept only this Bearer key (default: any key)' '--live:Extra newest jobs that advance PENDING -> RUNNING -> done after start...' '--now:Anchor of the data set'\''s timestamps, ISO 8601 (default: the current t...' '--max-page-size:Largest page_size accepted (422 above it)' '--latency:Delay added to every request, in milliseconds' '--error-rate:Share of requests answered 500/502/503' '--rate-limit:Answer 429 when more than N requests arrive within one second (0: off)' '--retry-after:How a 429 says when to retry: `seconds` (Retry-After: 1), `ms` (retry...' '--malformed-rate:Share of requests answered 200 with a body that is not JSON' '--truncate-rate:Share of requests answered 200 with the body cut mid-JSON (Content-Le...' '--drop-rate:Share of answers sending half the body, then closing the connection' '--html-rate:Share of requests answered by an nginx 502 HTML page' '--stall-rate:Share of requests answered only after --stall' '--stall:Seconds a stalled answer waits' '--no-retry-rate:Share of requests answered 503 with `x-should-retry: false`' '--repeat-token-rate:Share of list pages whose next_page_token is the token sent (a loopin...' '--fault-schedule:Comma-separated faults for the first requests, in order, then none: o...' '--fault-seed:Seed of the fault decisions' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--host:Address to bind (loopback unless you mean it)' '--port:TCP port; 0 picks a free one' '--jobs:Number of historical jobs in the data set' '--seed:Seed of the data set' '--api-shape:Job shape: `current` (file_input, top-level usage: what the service s...' '--api-key:Accept only this Bearer key (default: any key)' '--live:Extra newest jobs that advance PENDING -> RUNNING -> done after start...' '--now:Anchor of the data set'\''s timestamps, ISO 8601 (default: the current t...' '--max-page-size:Largest page_size accepted (422 above it)' '--latency:Delay added to every request, in milliseconds' '--error-rate:Share of requests answered 500/502/503' '--rate-limit:Answer 429 when more than N requests arrive within one second (0: off)' '--retry-after:How a 429 says when to retry: `seconds` (Retry-After: 1), `ms` (retry...' '--malformed-rate:Share of requests answered 200 with a body that is not JSON' '--truncate-rate:Share of requests answered 200 with the body cut mid-JSON (Content-Le...' '--drop-rate:Share of answers sending half the body, then closing the connection' '--html-rate:Share of requests answered by an nginx 502 HTML page' '--stall-rate:Share of requests answered only after --stall' '--stall:Seconds a stalled answer waits' '--no-retry-rate:Share of requests answered 503 with `x-should-retry: false`' '--repeat-token-rate:Share of list pages whose next_page_token is the token sent (a loopin...' '--fault-schedule:Comma-separated faults for the first requests, in order, then none: o...' '--fault-seed:Seed of the fault decisions' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'completion')
       _lx_cdesc=('bash:Print the bash completion script' 'zsh:Print the zsh completion script (an autoloadable _lx)' 'fish:Print the fish completion script' 'install:Write the completion script to the shell'\''s per-user location')
-      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     'completion install')
       _lx_cdesc=()
-      _lx_odesc=('--force:Replace a file at the target that lx did not write' '--help:Show this message and exit' '-h:Show this message and exit')
+      _lx_odesc=('--force:Replace a file at the target that lx did not write' '--help:Show this message and exit' '-h:Show this message and exit' '--profile:Profile of the settings file to use (env LX_PROFILE)' '-p:Profile of the settings file to use (env LX_PROFILE)' '--base-url:API root, overriding the profile and LLAMA_CLOUD_BASE_URL' '--timeout:Per-request timeout in seconds [default: 60; connect 5]' '--debug:Log each HTTP request and response line to stderr (key redacted)' '--no-color:Plain output (NO_COLOR is obeyed too)' '--allow-http:Send the key over plain http:// to a host that is not loopback (unsafe)')
       ;;
     *)
       _lx_cdesc=()
