@@ -328,3 +328,33 @@ def test_broken_pipe_ends_quietly(tmp_path: object) -> None:
     assert proc.returncode == 0
     assert proc.stderr == ""
     json.loads(proc.stdout)
+
+
+def test_file_input_is_the_filter_under_the_apis_current_name(lx: Runner, app: SandboxApp) -> None:
+    job = all_jobs(app)[3]
+    value = job.get("file_input") or job["document_input_value"]
+    setup, rec = wire(app)
+    r = lx("jobs", "list", "--file-input", value, "--all", state_setup=setup)
+    assert r.code == 0, r.stderr
+    assert ("file_input", value) in rec.params()  # type: ignore[union-attr]
+    assert not any(k == "document_input_value" for k, _ in rec.params())  # type: ignore[union-attr]
+    want = [
+        j["id"]
+        for j in all_jobs(app)
+        if (j.get("file_input") or j.get("document_input_value")) == value
+    ]
+    assert ids(r.stdout) == want and job["id"] in want
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--file-input", " "), "'--file-input': must not be empty"),
+        (("--input", "dfl-1", "--file-input", "dfl-1"), "same filter under two names"),
+    ],
+)
+def test_file_input_refuses_empty_and_both_names(
+    lx: Runner, args: tuple[str, ...], message: str
+) -> None:
+    r = lx("jobs", "list", *args)
+    assert r.code == 2 and message in r.stderr and r.stdout == ""

@@ -55,6 +55,7 @@ class ApiClient:
         self._clock = clock
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
+        self.last_headers: httpx.Headers | None = None  # of the last answer (`lx doctor`)
         self._http = httpx.Client(
             base_url=self.base_url,
             headers=headers,
@@ -112,6 +113,7 @@ class ApiClient:
             error = NetworkError(f"could not reach {self._host()}: {_why(e)}")
             return _Retryable(error, reason=_short_why(e)), None
         elapsed = (time.perf_counter() - started) * 1000
+        self.last_headers = response.headers
         body = response.content
         if self._log:
             self._log(f"< {reason(response.status_code)} ({elapsed:.0f} ms, {len(body)} bytes)")

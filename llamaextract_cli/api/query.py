@@ -20,7 +20,8 @@ class JobFilter:
     since: datetime | None = None
     until: datetime | None = None
     configuration_id: str | None = None
-    input_value: str | None = None
+    input_value: str | None = None  # sent as document_input_value (the seed page's name)
+    file_input: str | None = None  # the same filter under the API's current name
     input_type: str | None = None
     job_ids: tuple[str, ...] = ()
     expand: tuple[str, ...] = ()
@@ -51,6 +52,8 @@ class JobFilter:
             p.append(("document_input_type", self.input_type))
         if self.input_value:
             p.append(("document_input_value", self.input_value))
+        if self.file_input:
+            p.append(("file_input", self.file_input))
         p.extend(("job_ids", j) for j in self.job_ids)
         p.extend(("expand", e) for e in self.expand)
         if self.project_id:

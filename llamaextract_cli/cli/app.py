@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from llamaextract_cli import __version__
-from llamaextract_cli.cli.commands import auth, completion, config, jobs, sandbox
+from llamaextract_cli.cli.commands import auth, completion, config, doctor, jobs, sandbox
 from llamaextract_cli.cli.context import State, get_state
 from llamaextract_cli.cli.env import Env
 
@@ -119,6 +119,7 @@ app.add_typer(auth.app, name="auth")
 app.add_typer(config.app, name="config")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(completion.app, name="completion")
+app.command("doctor", help=doctor.HELP, rich_help_panel=None)(doctor.doctor)
 
 
 def get_root_command(env: Env | None = None, state: State | None = None) -> Any:
@@ -126,6 +127,10 @@ def get_root_command(env: Env | None = None, state: State | None = None) -> Any:
     from llamaextract_cli.cli.click import plain_numbers
 
     command = typer.main.get_command(app)
+    # typer lists single commands before groups; `doctor` reads best after the groups.
+    commands = getattr(command, "commands", {})
+    if "doctor" in commands:
+        commands["doctor"] = commands.pop("doctor")
     plain_numbers(command)
     obj = state if state is not None else State(env=env or Env())
     command.context_settings = {**(command.context_settings or {}), "obj": obj}

@@ -31,6 +31,29 @@ FormatOpt = Annotated[
         show_default=False,
     ),
 ]
+TextFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        "-o",
+        help="text (default, in a pipe too), json (one object) or jsonl.",
+        metavar="text|json|jsonl",
+    ),
+]
+
+
+def text_format(value: str | None) -> str:
+    """The value of a `TextFormatOpt`: text (also for `table`), json or jsonl."""
+    fmt = ("text" if value is None else value).lower()  # `-o ""` is no format
+    if fmt in ("table", "text"):
+        return "text"
+    if fmt not in ("json", "jsonl"):
+        from llamaextract_cli.errors import UsageError
+
+        raise UsageError(f"-o {value!r} is not one of text, json, jsonl", hint="e.g. -o json")
+    return fmt
+
+
 FieldsOpt = Annotated[
     str | None,
     typer.Option(
@@ -183,7 +206,20 @@ _FILTER_PARAMS: list[inspect.Parameter] = [
                 str | None,
                 typer.Option(
                     "--input",
-                    help="The document the job read: a file ID (dfl-…) or parse job ID.",
+                    help="The document the job read: a file ID (dfl-…) or parse job ID "
+                    "(sent as document_input_value, the seed page's name).",
+                    metavar="VALUE",
+                ),
+            ],
+        ),
+        (
+            "file_input",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--file-input",
+                    help="The same filter under the API's current name (sent as "
+                    "file_input); use one of --input and --file-input.",
                     metavar="VALUE",
                 ),
             ],
@@ -243,16 +279,22 @@ def build_filter(values: dict[str, Any]) -> JobFilter:
             raise typer.BadParameter(
                 "needs a job ID (an empty value would match every job)", param_hint="'--id'"
             )
-    for name in ("config", "input_value", "project", "org"):
+    for name in ("config", "input_value", "file_input", "project", "org"):
         if values.get(name) is not None and not str(values[name]).strip():
-            flag = {"input_value": "--input"}.get(name, f"--{name}")
+            flag = {"input_value": "--input", "file_input": "--file-input"}.get(name, f"--{name}")
             raise typer.BadParameter("must not be empty", param_hint=f"'{flag}'")
+    if values.get("input_value") is not None and values.get("file_input") is not None:
+        raise typer.BadParameter(
+            "--input and --file-input are the same filter under two names; give one",
+            param_hint="'--file-input'",
+        )
     return JobFilter(
         statuses=statuses,
         since=since,
         until=until,
         configuration_id=values.get("config"),
         input_value=values.get("input_value"),
+        file_input=values.get("file_input"),
         input_type=values.get("input_type"),
         job_ids=_split_csv(values.get("job_id")),
         expand=expand_values(values.get("expand")),

@@ -36,6 +36,7 @@ from llamaextract_cli.jobs.batch import Outcome
 from llamaextract_cli.timeparse import humanize_duration
 
 if TYPE_CHECKING:
+    from llamaextract_cli.api.query import JobFilter
     from llamaextract_cli.jobs.session import Session
 
 Clock = Callable[[], float]
@@ -98,6 +99,7 @@ class WaitResult:
     jobs: list[Tracked]
     elapsed: float
     timed_out: bool = False
+    stopped_early: bool = False  # --fail-fast: a job failed, the others were not awaited
 
     @property
     def missing(self) -> list[Tracked]:
@@ -143,10 +145,12 @@ def wait_for(
     sleep: Sleep | None = None,
     hooks: Hooks | None = None,
     throttled: Callable[[], bool] = lambda: False,
+    fail_fast: bool = False,
 ) -> WaitResult:
     """Poll until every job is terminal, a job is unknown (first poll), or time runs out.
 
     `throttled()` tells whether the last poll met a 429, even one the client retried.
+    With `fail_fast`, a poll that finds a job FAILED or CANCELLED ends the wait.
     """
     clock = clock or CLOCK
     sleep = sleep or SLEEP
@@ -168,6 +172,8 @@ def wait_for(
             raise errors[-1]
         if all(t.done for t in jobs):
             return WaitResult(jobs, clock() - start)
+        if fail_fast and any(t.status in ("FAILED", "CANCELLED") for t in jobs):
+            return WaitResult(jobs, clock() - start, stopped_early=True)
         elapsed = clock() - start
         if timeout is not None and elapsed >= timeout:
             return WaitResult(jobs, elapsed, timed_out=True)
@@ -235,10 +241,11 @@ def raise_outcome(result: WaitResult, timeout: float | None) -> None:
 
         if total == 1:
             raise JobsFailed(f"job {why(bad[0])}")
-        raise JobsFailed(
-            f"{len(bad)} of {total} job{'s' if total != 1 else ''} did not complete: "
-            f"{_named(bad, why)}"
-        )
+        if result.stopped_early:
+            left = len(result.unfinished)
+            others = f"{left} other job" + ("" if left == 1 else "s")
+            raise JobsFailed(f"{_named(bad, why)}; stopped waiting for the {others} (--fail-fast)")
+        raise JobsFailed(f"{len(bad)} of {total} jobs did not complete: {_named(bad, why)}")
     if result.timed_out:
         spent = humanize_duration(timeout if timeout is not None else result.elapsed)
         running = _named(result.unfinished, lambda t: f"{t.id} ({t.status or '?'})")
@@ -269,6 +276,7 @@ def wait_jobs(
     interval: float,
     timeout: float | None,
     display: Display,
+    fail_fast: bool = False,
 ) -> WaitResult:
     """Poll until every job is terminal, one is unknown or `timeout` runs out.
 
@@ -289,6 +297,7 @@ def wait_jobs(
                 timeout=timeout,
                 hooks=display.hooks(),
                 throttled=throttle_watch(state),
+                fail_fast=fail_fast,
             )
         finally:
             display.__exit__(None, None, None)
@@ -310,3 +319,21 @@ def throttle_watch(state: Session) -> Callable[[], bool]:
         return bool(hit)
 
     return throttled
+
+
+# --- waiting on a selector ---------------------------------------------------------
+
+
+def selected_ids(
+    state: Session, filters: JobFilter, *, limit: int, page_size: int = 100
+) -> list[str]:
+    """The IDs of every job `filters` match now (newest first), at most `limit` + 1:
+    one more than `limit` tells the caller the plan is too big."""
+    from llamaextract_cli.api.pager import iter_jobs
+
+    ids: list[str] = []
+    for job in iter_jobs(state.client(), filters, limit=limit + 1, page_size=page_size):
+        job_id = job.get("id")
+        if isinstance(job_id, str) and job_id not in ids:
+            ids.append(job_id)
+    return ids

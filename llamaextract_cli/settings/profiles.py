@@ -353,94 +353,24 @@ def resolve(
     """The settings in effect. ``ConfigError`` for a bad file or an unknown profile.
 
     ``allow_missing_profile`` lets `auth login` and `config set` name a profile
-    they are about to create.
+    they are about to create. Each value comes from the first of: the flag, the
+    environment, the profile, the built-in default (`_Picker`); the sandbox profile
+    reads no environment.
     """
-    try:
-        path, doc = load(environ, warn=warn)
-        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
-        tables = profile_tables(doc, path)
-        names = profile_names(doc, path)
-        table = tables.get(name)
-        if name == SANDBOX_PROFILE and isinstance(table, dict):
-            _file_values(table, name, path)  # a bad value there is a malformed file too
-    except ConfigError as e:
-        # The built-in sandbox needs nothing of the file: a malformed one is no reason to
-        # refuse `--profile sandbox` (the file is left as it is, and named).
-        if _requested_profile(environ, profile_flag) != SANDBOX_PROFILE:
-            raise
-        (warn or settings_file._stderr_warn)(
-            f"lx: warning: {e.message}; the built-in sandbox profile goes on without it"
-        )
-        path, doc, table = config_path(environ), {}, None
-        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
-        tables, names = {}, [SANDBOX_PROFILE]
-    else:
-        _refresh_cache(environ, path, doc)
-    exists = isinstance(table, dict) or name == SANDBOX_PROFILE
-    if table is not None and not isinstance(table, dict):
-        raise ConfigError(
-            f"invalid settings file {path}: profiles.{name} must be a table",
-            hint=f"write it as [profiles.{name}]",
-        )
+    path, doc, name, profile_source = _read(environ, profile_flag, warn)
+    names = profile_names(doc, path)
+    table, exists = _profile_of(doc, path, name)
     if not exists and not allow_missing_profile and profile_source != SOURCE_DEFAULT:
         raise _unknown_profile(name, profile_source, names, path)
-    values = _file_values(table or {}, name, path)
-    from_profile = f"profile '{name}'"
-    sources: dict[str, str] = {}
-    sandbox = name == SANDBOX_PROFILE
-
-    def pick(key: str, env_names: tuple[str, ...], default: Any) -> Any:
-        if not sandbox:
-            for env_name in env_names:
-                env_value = _env(environ, env_name)
-                if env_value is not None:
-                    sources[key] = f"environment ({env_name})"
-                    return env_value
-        if key in values:
-            sources[key] = from_profile
-            return values[key]
-        sources[key] = SOURCE_DEFAULT if default is not None else SOURCE_NONE
-        return default
-
-    # api_key
-    if sandbox:
-        api_key: str | None = SANDBOX_KEY
-        sources["api_key"] = SOURCE_SANDBOX
-    else:
-        api_key = pick("api_key", (ENV_API_KEY, ENV_API_KEY_FALLBACK), None)
-        if api_key is not None and sources["api_key"] != from_profile:
-            try:
-                api_key = normalize_api_key(api_key)
-            except InvalidValue as e:
-                raise UsageError(
-                    f"the API key from the {sources['api_key']}: it {e}",
-                    hint="fix or unset the variable",
-                ) from None
-
-    # base_url
-    if base_url_flag is not None:
-        try:
-            base_url = normalize_base_url(base_url_flag)
-        except InvalidValue as e:
-            raise UsageError(f"--base-url {base_url_flag!r}: it {e}") from None
-        sources["base_url"] = "flag (--base-url)"
-    else:
-        base_url = pick("base_url", (ENV_BASE_URL,), SANDBOX_URL if sandbox else DEFAULT_BASE_URL)
-        if sandbox and sources["base_url"] == SOURCE_DEFAULT:
-            sources["base_url"] = SOURCE_SANDBOX
-        if sources["base_url"].startswith("environment"):
-            try:
-                base_url = normalize_base_url(base_url)
-            except InvalidValue as e:
-                raise UsageError(
-                    f"{ENV_BASE_URL}={base_url!r}: it {e}", hint="fix or unset the variable"
-                ) from None
-
+    pick = _Picker(environ, _file_values(table or {}, name, path), name)
+    api_key = _api_key(pick)
+    base_url = _base_url(pick, base_url_flag)
     project_id = pick("project_id", (ENV_PROJECT_ID,), None)
     organization_id = pick("organization_id", (), None)
     fmt = pick("format", (), None)
     page_size = pick("page_size", (), None)
 
+    sources = pick.sources
     is_sandbox = base_url.startswith(SANDBOX_URL)
     if api_key is None and is_sandbox:
         api_key, sources["api_key"] = SANDBOX_KEY, SOURCE_SANDBOX
@@ -462,6 +392,107 @@ def resolve(
         profiles=tuple(names),
         profile_exists=exists,
     )
+
+
+def _read(
+    environ: Mapping[str, str], profile_flag: str | None, warn: settings_file.Warn | None
+) -> tuple[Path, dict, str, str]:
+    """(path, document, profile name, its source). The built-in sandbox needs nothing of
+    the file: a malformed one is no reason to refuse `--profile sandbox` (it is warned
+    about, named, and left as it is); every other profile gets the ConfigError."""
+    try:
+        path, doc = load(environ, warn=warn)
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        table, _ = _profile_of(doc, path, name)
+        profile_names(doc, path)
+        if name == SANDBOX_PROFILE and isinstance(table, dict):
+            _file_values(table, name, path)  # a bad value there is a malformed file too
+    except ConfigError as e:
+        if _requested_profile(environ, profile_flag) != SANDBOX_PROFILE:
+            raise
+        (warn or settings_file._stderr_warn)(
+            f"lx: warning: {e.message}; the built-in sandbox profile goes on without it"
+        )
+        path, doc = config_path(environ), {}
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        return path, doc, name, profile_source
+    _refresh_cache(environ, path, doc)
+    return path, doc, name, profile_source
+
+
+def _profile_of(doc: Mapping[str, Any], path: Path, name: str) -> tuple[Any, bool]:
+    """The profile's table (None if absent) and whether the profile exists."""
+    table = profile_tables(doc, path).get(name)
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(
+            f"invalid settings file {path}: profiles.{name} must be a table",
+            hint=f"write it as [profiles.{name}]",
+        )
+    return table, isinstance(table, dict) or name == SANDBOX_PROFILE
+
+
+class _Picker:
+    """Picks each value from the environment, then the profile, then a default.
+
+    Records where each came from in `sources` (what `lx config list` shows).
+    """
+
+    def __init__(self, environ: Mapping[str, str], values: Mapping[str, Any], name: str) -> None:
+        self.environ = environ
+        self.values = values
+        self.sandbox = name == SANDBOX_PROFILE
+        self.from_profile = f"profile '{name}'"
+        self.sources: dict[str, str] = {}
+
+    def __call__(self, key: str, env_names: tuple[str, ...], default: Any) -> Any:
+        if not self.sandbox:
+            for env_name in env_names:
+                env_value = _env(self.environ, env_name)
+                if env_value is not None:
+                    self.sources[key] = f"environment ({env_name})"
+                    return env_value
+        if key in self.values:
+            self.sources[key] = self.from_profile
+            return self.values[key]
+        self.sources[key] = SOURCE_DEFAULT if default is not None else SOURCE_NONE
+        return default
+
+
+def _api_key(pick: _Picker) -> str | None:
+    if pick.sandbox:
+        pick.sources["api_key"] = SOURCE_SANDBOX
+        return SANDBOX_KEY
+    api_key = pick("api_key", (ENV_API_KEY, ENV_API_KEY_FALLBACK), None)
+    source = pick.sources["api_key"]
+    if api_key is not None and source != pick.from_profile:
+        try:
+            api_key = normalize_api_key(api_key)
+        except InvalidValue as e:
+            raise UsageError(
+                f"the API key from the {source}: it {e}", hint="fix or unset the variable"
+            ) from None
+    return api_key
+
+
+def _base_url(pick: _Picker, flag: str | None) -> str:
+    if flag is not None:
+        try:
+            base_url = normalize_base_url(flag)
+        except InvalidValue as e:
+            raise UsageError(f"--base-url {flag!r}: it {e}") from None
+        pick.sources["base_url"] = "flag (--base-url)"
+        return base_url
+    base_url = pick("base_url", (ENV_BASE_URL,), SANDBOX_URL if pick.sandbox else DEFAULT_BASE_URL)
+    if pick.sandbox and pick.sources["base_url"] == SOURCE_DEFAULT:
+        pick.sources["base_url"] = SOURCE_SANDBOX
+    if pick.sources["base_url"].startswith("environment"):
+        try:
+            base_url = normalize_base_url(base_url)
+        except InvalidValue as e:
+            raise UsageError(
+                f"{ENV_BASE_URL}={base_url!r}: it {e}", hint="fix or unset the variable"
+            ) from None
+    return base_url
 
 
 # --- changes ----------------------------------------------------------------------

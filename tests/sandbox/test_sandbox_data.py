@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -207,10 +206,9 @@ def test_bad_arguments() -> None:
         SandboxApp(jobs=1, now="yesterday")
 
 
-def test_100k_jobs_generate_fast() -> None:
-    t0 = time.perf_counter()
+def test_100k_jobs_generate() -> None:
+    # How fast is benchmarks/sandbox_bench.py's business: no wall-clock limit in a test.
     data = Dataset(seed=1, jobs=100_000, anchor_ms=int(NOW_S * 1000))
-    assert time.perf_counter() - t0 < 3.0
     assert data.n == 100_004
     job = data.materialize(99_999, data.status[99_999], data.created_ms[99_999], 7, "current")
     assert job["id"] == data.ids[99_999]

@@ -1,0 +1,1 @@
+"""`lx` commands, one module per group; each parses flags and delegates."""

@@ -14,7 +14,7 @@ import typer
 
 from llamaextract_cli.cli import login as auth_flow
 from llamaextract_cli.cli.context import get_state
-from llamaextract_cli.errors import UsageError
+from llamaextract_cli.cli.options import TextFormatOpt, text_format
 from llamaextract_cli.output.text import emit
 
 HELP = """Store, remove and check the API key of a profile.
@@ -135,15 +135,7 @@ def logout(ctx: typer.Context) -> None:
 @app.command()
 def status(
     ctx: typer.Context,
-    output: Annotated[
-        str | None,
-        typer.Option(
-            "--format",
-            "-o",
-            help="text (default) or json / jsonl (one object).",
-            metavar="text|json|jsonl",
-        ),
-    ] = None,
+    output: TextFormatOpt = None,
     no_check: Annotated[
         bool,
         typer.Option("--no-check", help="Do not send the request that checks the key."),
@@ -164,11 +156,7 @@ def status(
     """
     from llamaextract_cli.output.auth_view import status_info, write_status
 
-    fmt = ("text" if output is None else output).lower()  # `-o ""` is no format
-    if fmt in ("table", "text"):
-        fmt = "text"
-    elif fmt not in ("json", "jsonl"):
-        raise UsageError(f"-o {output!r} is not one of text, json, jsonl", hint="e.g. -o json")
+    fmt = text_format(output)
     state = get_state(ctx)
     resolved = state.settings()
     check, failure = auth_flow.status_check(state, resolved, check=not no_check)

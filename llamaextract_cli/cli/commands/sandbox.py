@@ -1,18 +1,17 @@
 """lx sandbox: serve the local emulator of the Extract v2 jobs API over HTTP.
 
-The emulator itself lives in `llamaextract_cli.sandbox` and is imported inside the command,
-so `lx --help` does not pay for it (nor for httpx).
+This module declares the command and its options; checking them, building the fault
+model and running the server are `cli.sandbox_serve`'s. The emulator itself lives in
+`llamaextract_cli.sandbox` and is imported inside the command, so `lx --help` does not pay
+for it (nor for httpx).
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated, TextIO
+from typing import Annotated
 
 import typer
-
-if TYPE_CHECKING:
-    from llamaextract_cli.sandbox.faults import FaultConfig
 
 app = typer.Typer(
     help="Run the local emulator of the LlamaCloud Extract v2 jobs API.",
@@ -52,16 +51,6 @@ Then, in another terminal:
   lx --base-url http://127.0.0.1:8787 jobs list --status FAILED
   LLAMA_CLOUD_BASE_URL=http://127.0.0.1:8787 LLAMA_CLOUD_API_KEY=llx-any python my_script.py
 """
-
-
-def _rate(name: str, value: float | None) -> float:
-    if value is None:
-        return 0.0
-    if not 0.0 <= value <= 1.0:
-        raise typer.BadParameter(
-            f"must be a probability between 0 and 1, not {value:g}", param_hint=name
-        )
-    return value
 
 
 @app.command("serve", help=SERVE_HELP, no_args_is_help=False)
@@ -232,131 +221,41 @@ def serve(
         int, typer.Option("--fault-seed", help="Seed of the fault decisions.", metavar="N")
     ] = 0,
 ) -> None:
-    if api_shape not in ("current", "seed"):
-        raise typer.BadParameter(
-            f"must be current or seed, not {api_shape!r}", param_hint="--api-shape"
-        )
-    if retry_after not in ("seconds", "ms", "date", "none"):
-        raise typer.BadParameter(
-            f"must be seconds, ms, date or none, not {retry_after!r}", param_hint="--retry-after"
-        )
-    if api_key is not None and not api_key.strip():
-        raise typer.BadParameter("must not be empty", param_hint="--api-key")
-    if not host.strip():  # "" would bind every interface
-        raise typer.BadParameter(
-            "must not be empty (the default is 127.0.0.1)", param_hint="--host"
-        )
-    from llamaextract_cli.sandbox.faults import FaultConfig
-    from llamaextract_cli.sandbox.timeutil import parse_datetime_us
+    from llamaextract_cli.cli import sandbox_serve
 
-    if now is not None:
-        try:
-            parse_datetime_us(now)
-        except ValueError as e:
-            raise typer.BadParameter(
-                f"{now!r} is not an ISO 8601 date-time ({e})", param_hint="--now"
-            ) from None
-    schedule = [s for s in (fault_schedule or "").split(",") if s.strip()]
-    try:
-        faults = FaultConfig(
-            latency=latency / 1000.0,
-            error_rate=_rate("--error-rate", error_rate),
-            rate_limit=rate_limit,
-            retry_after=retry_after,
-            malformed_rate=_rate("--malformed-rate", malformed_rate),
-            truncate_rate=_rate("--truncate-rate", truncate_rate),
-            drop_rate=_rate("--drop-rate", drop_rate),
-            html_rate=_rate("--html-rate", html_rate),
-            stall_rate=_rate("--stall-rate", stall_rate),
-            stall=stall,
-            no_retry_rate=_rate("--no-retry-rate", no_retry_rate),
-            repeat_token_rate=_rate("--repeat-token-rate", repeat_token_rate),
-            schedule=schedule,
-            fault_seed=fault_seed,
-        )
-    except ValueError as e:
-        hint = "--fault-schedule" if "schedule" in str(e) else None
-        raise typer.BadParameter(str(e), param_hint=hint) from None
+    sandbox_serve.check_args(api_shape, retry_after, api_key, host, now)
+    faults = sandbox_serve.fault_config(
+        latency_ms=latency,
+        rates={
+            "--error-rate": error_rate,
+            "--malformed-rate": malformed_rate,
+            "--truncate-rate": truncate_rate,
+            "--drop-rate": drop_rate,
+            "--html-rate": html_rate,
+            "--stall-rate": stall_rate,
+            "--no-retry-rate": no_retry_rate,
+            "--repeat-token-rate": repeat_token_rate,
+        },
+        rate_limit=rate_limit,
+        retry_after=retry_after,
+        stall=stall,
+        schedule=fault_schedule,
+        fault_seed=fault_seed,
+    )
     env = getattr(ctx.obj, "env", None)  # the run's State, when lx's root command made one
     err = getattr(env, "stderr", None) or sys.stderr
-    _run(host, port, jobs, seed, api_shape, api_key, live, now, max_page_size, faults, err)
-
-
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _run(
-    host: str,
-    port: int,
-    jobs: int,
-    seed: int,
-    api_shape: str,
-    api_key: str | None,
-    live: int,
-    now: str | None,
-    max_page_size: int,
-    faults: FaultConfig,
-    err: TextIO,
-) -> None:
-    import signal
-    import threading
-
-    from llamaextract_cli.output.text import plural
-    from llamaextract_cli.sandbox.app import SandboxApp
-    from llamaextract_cli.sandbox.server import SandboxServer
-
-    sandbox = SandboxApp(
-        jobs=jobs,
-        seed=seed,
-        api_shape=api_shape,
-        api_key=api_key,
-        live=live,
-        now=now,
-        faults=faults,
-        max_page_size=max_page_size,
+    sandbox_serve.run(
+        sandbox_serve.Served(
+            host=host,
+            port=port,
+            jobs=jobs,
+            seed=seed,
+            api_shape=api_shape,
+            api_key=api_key,
+            live=live,
+            now=now,
+            max_page_size=max_page_size,
+        ),
+        faults,
+        err,
     )
-    server = SandboxServer(sandbox, host=host, port=port)
-    stop = threading.Event()
-    previous: dict[int, object] = {}
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, lambda signum, frame: stop.set())
-    try:
-        try:
-            server.start()
-        except OSError as e:
-            raise typer.BadParameter(
-                f"cannot listen on {host}:{port}: {e.strerror or e}", param_hint="--host/--port"
-            ) from None
-        print(
-            f"lx sandbox: serving {plural(jobs, 'job')} (seed {seed}, shape {api_shape}) "
-            f"on {server.url}",
-            file=err,
-        )
-        ids = sandbox.live_job_ids()
-        if ids:
-            print(f"lx sandbox: {plural(len(ids), 'live job')}: {' '.join(ids)}", file=err)
-        if not _is_loopback(host):
-            print(
-                f"lx sandbox: warning: listening on {host}, reachable beyond this machine"
-                + ("" if api_key else "; any API key is accepted (set --api-key)"),
-                file=err,
-            )
-        print("lx sandbox: press Ctrl-C to stop", file=err, flush=True)
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)  # type: ignore[arg-type]
-    print("lx sandbox: stopped", file=err, flush=True)

@@ -6,19 +6,31 @@ the summary are `output.wait_view`, handed to the run.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from llamaextract_cli.api.query import JobFilter  # at run time: job_filters reads the signature
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
-from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, OrgOpt, ProjectOpt, parse_field_list
+from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, job_filters, parse_field_list
 from llamaextract_cli.errors import NotFoundError, UsageError
 from llamaextract_cli.jobs import lookup, wait
 from llamaextract_cli.timeparse import DURATION_HELP
 
+if TYPE_CHECKING:
+    from llamaextract_cli.cli.context import State
+
+MAX_SELECTED = 500
+
 WAIT_HELP = """Wait until every job is terminal (COMPLETED, FAILED or CANCELLED).
+
+The jobs are the IDs given (or `-` for stdin), or, with no IDs, every job the list
+filters (--status, --since, --config, ...: as for `lx jobs list`) match when the wait
+starts: zero matches is exit 0 with a note; more than --max (default 500) is refused.
+--fail-fast stops at the first FAILED or CANCELLED job (exit 1, naming it) instead of
+waiting for the rest.
 
 Polls every --interval seconds; after the first 30 s the interval grows 1.5x per
 poll up to 30 s, and it grows faster when the API answers 429. In a terminal a
@@ -39,6 +51,7 @@ Examples:
   lx jobs wait ext-1 ext-2 --interval 5
   lx jobs wait "$JOB" -o json | jq .usage.credits
   lx jobs list -s RUNNING -o jsonl | lx jobs wait - --timeout 1h
+  lx jobs wait --config cfg-1 --since 1h --fail-fast   # a batch: stop at its first failure
 """
 
 FinalFormatOpt = Annotated[
@@ -55,9 +68,11 @@ FinalFormatOpt = Annotated[
 
 
 @app.command("wait", help=WAIT_HELP)
+@job_filters
 def wait_cmd(
     ctx: typer.Context,
-    ids: JobIdsArg,
+    filters: JobFilter,
+    ids: JobIdsArg = None,  # type: ignore[assignment]
     timeout: Annotated[
         str | None,
         typer.Option(
@@ -77,8 +92,23 @@ def wait_cmd(
             metavar="SECONDS",
         ),
     ] = 2.0,
-    project_id: ProjectOpt = None,
-    org: OrgOpt = None,
+    fail_fast: Annotated[
+        bool,
+        typer.Option(
+            "--fail-fast",
+            help="Exit 1 as soon as one job is FAILED or CANCELLED, without waiting for the rest.",
+        ),
+    ] = False,
+    max_jobs: Annotated[
+        int,
+        typer.Option(
+            "--max",
+            min=1,
+            max=100_000,
+            help="With filters and no IDs: refuse to wait on more jobs than this.",
+            metavar="N",
+        ),
+    ] = MAX_SELECTED,
     output: FinalFormatOpt = None,
     fields: FieldsOpt = None,
 ) -> None:
@@ -88,23 +118,32 @@ def wait_cmd(
     env = state.env
     limit = parse_timeout(timeout)
     field_list = parse_field_list(fields)
-    wanted = lookup.job_ids(state, ids)
+    wanted = _wanted(state, list(ids or ()), filters, max_jobs)
     if not wanted:
         return
     # The final jobs on stdout carry their usage (credits): what a CI step keeps of a job.
     printing = output is not None or field_list is not None
-    params = lookup.scope_params(state, ("usage",) if printing else (), project_id, org)
+    expand = ("usage",) if printing else ()
+    params = lookup.scope_params(state, expand, filters.project_id, filters.organization_id)
     display = wait_view.make_display(
         env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
     )
     result = wait.wait_jobs(
-        state, wanted, params, interval=interval, timeout=limit, display=display
+        state,
+        wanted,
+        params,
+        interval=interval,
+        timeout=limit,
+        display=display,
+        fail_fast=fail_fast,
     )
     unknown = wait.never_seen(result)
     found = [t for t in result.jobs if not t.missing]
     # An unknown ID (a typo, the wrong project) stops the wait at the first poll: what
     # was found is shown as it stands, the unknown IDs are named, and the exit is 4.
     why = "not waited for: an ID is unknown" if unknown else "timed out"
+    if result.stopped_early:
+        why = "not waited for (--fail-fast)"
     wait_view.write_summary(env.stderr, found if unknown else result.jobs, why)
     if printing:
         jobs = [t.job for t in found if t.job is not None]
@@ -121,6 +160,49 @@ def wait_cmd(
         wait_view.write_not_found(env.stderr, unknown)
         raise typer.Exit(int(NotFoundError.exit_status))
     wait.raise_outcome(result, limit)
+
+
+def _is_selector(filters: JobFilter) -> bool:
+    """Whether a filter that picks jobs was given (scope and --expand pick none)."""
+    f = filters
+    return bool(
+        f.statuses
+        or f.since
+        or f.until
+        or f.configuration_id
+        or f.input_value
+        or f.file_input
+        or f.input_type
+        or f.job_ids
+    )
+
+
+def _wanted(state: State, ids: list[str], filters: JobFilter, max_jobs: int) -> list[str]:
+    """The IDs to wait on: the arguments (or stdin), or every job the filters match now."""
+    if ids and _is_selector(filters):
+        raise UsageError(
+            "give job IDs or list filters, not both",
+            hint="e.g. lx jobs wait ext-1 ext-2, or lx jobs wait --config cfg-1 --since 1h",
+        )
+    if ids:
+        return lookup.job_ids(state, ids)
+    if not _is_selector(filters):
+        raise UsageError(
+            "name the jobs to wait on: job IDs, - for stdin, or list filters",
+            hint="e.g. lx jobs wait ext-1, or lx jobs wait --status RUNNING --since 1h",
+        )
+    found = wait.selected_ids(state, state.scoped(filters), limit=max_jobs, page_size=100)
+    if len(found) > max_jobs:
+        raise UsageError(
+            f"more than {max_jobs} jobs match the filters; refusing to wait on them all",
+            hint=f"narrow the filters, or raise the bound: --max {max_jobs * 2}",
+        )
+    if not found:
+        state.env.warn("lx: no jobs match the filters; nothing to wait for")
+    else:
+        noun = "job" if len(found) == 1 else "jobs"
+        state.env.warn(f"lx: waiting on {len(found)} {noun} that match the filters")
+    return found
 
 
 def parse_timeout(text: str | None) -> float | None:
