@@ -350,7 +350,7 @@ def test_bad_structure(environ: dict[str, str], config: Path, text: str) -> None
     ("key", "text", "stored"),
     [
         ("format", "JSON", "json"),
-        ("page_size", "250", 250),
+        ("page_size", "100", 100),
         ("base_url", "https://x.example.com/", "https://x.example.com"),
         ("base_url", "sandbox:", "sandbox:"),
         ("project_id", " p1 ", "p1"),

@@ -143,9 +143,8 @@ def usage_words(
 ) -> tuple[str, str | None]:
     """(message, hint) saying click's UsageError `e` in plain words; `path` and `command`
     are the command the arguments reached, for errors click raises without a context."""
-    from llamaextract_cli.cli.click import click_exceptions
+    from typer._click import exceptions as exc
 
-    exc = click_exceptions()
     ctx = getattr(e, "ctx", None)
     if ctx is not None:
         path, command = ctx.command_path, ctx.command
