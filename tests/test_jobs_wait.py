@@ -482,3 +482,21 @@ def test_a_selector_bigger_than_max_is_refused(lx: Any, world: World) -> None:
 def test_wait_needs_ids_or_filters_not_both(lx: Any, args: tuple[str, ...], words: str) -> None:
     r = lx("--profile", "sandbox", "jobs", "wait", *args)
     assert r.code == 2 and words in r.stderr and r.stdout == ""
+
+
+def test_a_half_started_live_view_still_gives_the_cursor_back() -> None:
+    """Ctrl-C inside rich's Live.start(): its stop() fails; no internal error, cursor shown."""
+    import io
+
+    from llamaextract_cli.output.wait_view import LiveDisplay
+
+    stream = io.StringIO()
+    display = LiveDisplay(stream, ["ext-1"], color=False, clock=lambda: 0.0)
+    display.__enter__()
+
+    def broken_exit(*exc: object) -> None:
+        raise IndexError("pop from empty list")
+
+    display.live.__exit__ = broken_exit
+    display.__exit__(None, None, None)
+    assert stream.getvalue().endswith("\x1b[?25h")

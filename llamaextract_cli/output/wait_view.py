@@ -7,6 +7,7 @@ write only to the stream they are given; rich is imported only by the live table
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -94,8 +95,16 @@ class LiveDisplay(LineDisplay):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.live is not None:
-            self.live.__exit__(None, None, None)
+        if self.live is None:
+            return
+        # A Ctrl-C inside Live.start() leaves it half set up: its stop() may then fail
+        # (IndexError from rich's stacks) or not show the cursor. Neither may turn the
+        # interruption into an internal error or leave the terminal without a cursor.
+        try:
+            with contextlib.suppress(Exception):
+                self.live.__exit__(None, None, None)
+        finally:
+            self.live.console.show_cursor(True)
 
     def hooks(self) -> waiter.Hooks:
         return waiter.Hooks(on_poll=self.on_poll, on_retry=self.on_retry)
