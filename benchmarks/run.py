@@ -663,6 +663,30 @@ def throughput(report: Report, plan: Plan, env: dict[str, str], lx: str, srv: Se
     report.target("throughput: lx csv / lx jsonl", stats["lx-csv"].wall / lxj, 1.5)
 
 
+def export(report: Report, plan: Plan, env: dict[str, str], lx: str, srv: Server) -> None:
+    """`jobs export -o csv` against `jobs list -o csv` over the same (COMPLETED) jobs."""
+    progress(f"export ({srv.jobs:,} jobs) ")
+    url = srv.url
+    completed = ["--all", "--status", "COMPLETED"]
+    cases = [
+        Case("x-list-csv", "lx jobs list --all -s COMPLETED -o csv",
+             [lx, "--base-url", url, "jobs", "list", *completed, "-o", "csv"]),
+        Case("x-export-csv", "lx jobs export --all -o csv (header learnt: spooled)",
+             [lx, "--base-url", url, "jobs", "export", "--all", "-o", "csv"]),
+        Case("x-export-jsonl", "lx jobs export --all -o jsonl",
+             [lx, "--base-url", url, "jobs", "export", "--all", "-o", "jsonl"]),
+        Case("x-export-meta", "lx jobs export --all --metadata -o csv",
+             [lx, "--base-url", url, "jobs", "export", "--all", "--metadata", "-o", "csv"]),
+    ]  # fmt: skip
+    stats = run_group(cases, plan.runs, env, srv)
+    report.add(f"Export, {srv.jobs:,} jobs to /dev/null", stats)
+    report.target(
+        "export: lx jobs export -o csv / lx jobs list -o csv",
+        stats["x-export-csv"].wall / stats["x-list-csv"].wall,
+        2,
+    )
+
+
 def tables(
     report: Report, plan: Plan, env: dict[str, str], lx: str, srv: Server, tmp: Path
 ) -> None:
@@ -772,7 +796,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated sections: startup,first,throughput,tables,memory,latency",
+        help="comma-separated sections: startup,first,throughput,export,tables,memory,latency",
     )
     args = parser.parse_args(argv)
     plan = plan_for(args)
@@ -804,7 +828,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mem_commands: list[tuple[str, str, list[str]]] = [
             ("jsonl", "lx jobs list --all -o jsonl", ["jobs", "list", "--all", "-o", "jsonl"])
         ]
-        for name in ("stats", "errors"):
+        for name in ("stats", "errors", "review"):
             if lx_has(lx, env, "jobs", name):
                 mem_commands.append(
                     (
@@ -815,14 +839,28 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             else:
                 report.notes.append(f"`lx jobs {name}` does not exist in this build: not measured")
+        if lx_has(lx, env, "jobs", "export"):
+            for name, extra in (
+                ("csv", ["-o", "csv"]),
+                ("metadata", ["--metadata", "-o", "jsonl"]),
+            ):
+                mem_commands.append(
+                    (
+                        f"export-{name}",
+                        f"lx jobs export --all {' '.join(extra)}",
+                        ["jobs", "export", "--all", *extra],
+                    )
+                )
         if wanted("startup"):
             startup(report, plan, env, lx)
-        if wanted("first") or wanted("throughput") or wanted("memory"):
+        if wanted("first") or wanted("throughput") or wanted("memory") or wanted("export"):
             with Server(plan.big) as big:
                 if wanted("first"):
                     first_row(report, plan, env, lx, big)
                 if wanted("throughput"):
                     throughput(report, plan, env, lx, big)
+                if wanted("export") and lx_has(lx, env, "jobs", "export"):
+                    export(report, plan, env, lx, big)
                 if wanted("memory"):
                     with Server(plan.small) as small:
                         memory(report, plan, env, lx, small, big, mem_commands)

@@ -1,13 +1,13 @@
 """Benchmark of the sandbox: pages per second over HTTP, and the cost of a 100,000-job data set.
 
-    python benchmarks/sandbox_bench.py [--jobs 50000] [--pages 3000] [--runs 5]
+    python benchmarks/sandbox_bench.py [--jobs 50000] [--pages 3000] [--runs 5] [--expand X]
 
 Serves a SandboxServer on 127.0.0.1:0 and pages through it with one httpx keep-alive client
-(page_size 100), restarting from the first page whenever the listing ends, until --pages pages
-are read; the median of --runs runs is reported. A first pass over every job, with the
-server's cache of serialized jobs still empty, is reported apart as the cold figure. Then
-measures generating a 100,000-job data set: wall time, tracemalloc peak and retained, and the
-process RSS delta.
+(page_size 100; `--expand` asks every page with it), restarting from the first page whenever
+the listing ends, until --pages pages are read; the median of --runs runs is reported. A
+first pass over every job, with the server's cache of serialized jobs still empty, is
+reported apart as the cold figure. Then measures generating a 100,000-job data set: wall
+time, tracemalloc peak and retained, and the process RSS delta.
 """
 
 from __future__ import annotations
@@ -54,7 +54,9 @@ def next_token(body: bytes) -> str | None:
     return body[start : body.index(b'"', start)].decode()
 
 
-def page_run(url: str, pages: int, page_size: int) -> tuple[float, int]:
+def page_run(
+    url: str, pages: int, page_size: int, expand: tuple[str, ...] = ()
+) -> tuple[float, int]:
     """(seconds, bytes) to read `pages` pages with one keep-alive client."""
     headers = {"Authorization": "Bearer llx-bench"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
@@ -62,9 +64,10 @@ def page_run(url: str, pages: int, page_size: int) -> tuple[float, int]:
         total = 0
         t0 = time.perf_counter()
         for _ in range(pages):
-            params: dict[str, str | int] = {"page_size": page_size}
+            params: list[tuple[str, str | int]] = [("page_size", page_size)]
+            params += [("expand", x) for x in expand]
             if token:
-                params["page_token"] = token
+                params.append(("page_token", token))
             resp = client.get("/api/v2/extract", params=params)
             resp.raise_for_status()
             total += len(resp.content)
@@ -72,16 +75,19 @@ def page_run(url: str, pages: int, page_size: int) -> tuple[float, int]:
         return time.perf_counter() - t0, total
 
 
-def bench_pages(jobs: int, pages: int, runs: int, page_size: int) -> list[tuple[str, str]]:
+def bench_pages(
+    jobs: int, pages: int, runs: int, page_size: int, expand: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     app = SandboxApp(jobs=jobs, seed=0, now=NOW)
     cold_pages = -(-(jobs + 4) // page_size)  # one pass over everything, empty cache
     with SandboxServer(app) as srv:
-        cold, _ = page_run(srv.url, cold_pages, page_size)
-        results = [page_run(srv.url, pages, page_size) for _ in range(runs)]
+        cold, _ = page_run(srv.url, cold_pages, page_size, expand)
+        results = [page_run(srv.url, pages, page_size, expand) for _ in range(runs)]
     median = statistics.median(t for t, _ in results)
     size = results[0][1] / pages
     return [
         ("jobs served, page_size", f"{jobs + 4:,}, {page_size}"),
+        ("expand", ",".join(expand) or "-"),
         (f"pages/s, warm (median of {runs} runs of {pages})", f"{pages / median:,.0f}"),
         ("jobs/s, warm", f"{pages * page_size / median:,.0f}"),
         ("MB/s, warm", f"{results[0][1] / 1e6 / median:,.1f}"),
@@ -119,6 +125,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="runs (default 5)")
     parser.add_argument("--page-size", type=int, default=100)
     parser.add_argument("--dataset-jobs", type=int, default=100_000)
+    parser.add_argument(
+        "--expand",
+        action="append",
+        default=[],
+        choices=("configuration", "extract_metadata"),
+        help="ask every page with this expand (repeatable)",
+    )
     args = parser.parse_args()
     rows = [("python", sys.version.split()[0])]
     try:
@@ -128,7 +141,7 @@ def main() -> None:
     except ImportError:
         rows.append(("JSON encoder", "json (stdlib)"))
     rows += bench_dataset(args.dataset_jobs)
-    rows += bench_pages(args.jobs, args.pages, args.runs, args.page_size)
+    rows += bench_pages(args.jobs, args.pages, args.runs, args.page_size, tuple(args.expand))
     width = max(len(k) for k, _ in rows)
     print(f"{'sandbox benchmark':<{width}}  value")
     print(f"{'-' * width}  {'-' * 20}")

@@ -40,7 +40,7 @@ _lx_spec() {
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
     'jobs')
-      _lx_subs='list fields get result wait cancel delete stats errors watch'
+      _lx_subs='list fields get result export wait cancel delete stats errors review watch'
       _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
       _lx_vopts=' --profile -p --base-url --timeout '
       ;;
@@ -61,8 +61,13 @@ _lx_spec() {
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_opts='--project --org --format -o --fields -f --metadata -m --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
       _lx_vopts=' --project --org --format -o --fields -f --profile -p --base-url --timeout '
+      ;;
+    'jobs export')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --profile -p --base-url --timeout '
       ;;
     'jobs wait')
       _lx_subs=''
@@ -88,6 +93,11 @@ _lx_spec() {
       _lx_subs=''
       _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
       _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --profile -p --base-url --timeout '
+      ;;
+    'jobs review')
+      _lx_subs=''
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --profile -p --base-url --timeout '
       ;;
     'jobs watch')
       _lx_subs=''
@@ -155,35 +165,41 @@ _lx_spec() {
 # _lx_optval PATH OPTION: what completes the option's value (sets _lx_kind).
 _lx_optval() {
   case "$1|$2" in
-    '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p'|'doctor|--profile'|'doctor|-p')
+    '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs export|--profile'|'jobs export|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs review|--profile'|'jobs review|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p'|'doctor|--profile'|'doctor|-p')
       _lx_kind='p'
       ;;
-    'jobs list|--status'|'jobs list|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs watch|--status'|'jobs watch|-s')
+    'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
-    'jobs list|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs watch|--input-type')
+    'jobs list|--input-type'|'jobs export|--input-type'|'jobs wait|--input-type'|'jobs stats|--input-type'|'jobs errors|--input-type'|'jobs review|--input-type'|'jobs watch|--input-type')
       _lx_kind='i:file_id parse_job_id'
       ;;
-    'jobs list|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs watch|--id')
+    'jobs list|--id'|'jobs export|--id'|'jobs wait|--id'|'jobs stats|--id'|'jobs errors|--id'|'jobs review|--id'|'jobs watch|--id')
       _lx_kind='j'
       ;;
-    'jobs list|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs watch|--expand')
+    'jobs list|--expand'|'jobs export|--expand'|'jobs wait|--expand'|'jobs stats|--expand'|'jobs errors|--expand'|'jobs review|--expand'|'jobs watch|--expand')
       _lx_kind='l:configuration extract_metadata'
       ;;
-    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
-      _lx_kind='i:table json jsonl csv tsv'
+    'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
+      _lx_kind='i:table wide json jsonl csv tsv'
       ;;
-    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
+    'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
       ;;
     'jobs get|--expand')
       _lx_kind='l:configuration extract_metadata usage'
       ;;
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
-      _lx_kind='i:json jsonl csv tsv table'
+      _lx_kind='i:json jsonl csv tsv table wide'
       ;;
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
+      ;;
+    'jobs review|--field')
+      _lx_kind='f'
+      ;;
+    'jobs review|--by')
+      _lx_kind='i:field configuration'
       ;;
     *)
       _lx_kind=''
@@ -195,16 +211,13 @@ _lx_optval() {
 # takes no argument there.
 _lx_argval() {
   case "$1|$2" in
-    'jobs result|0')
-      _lx_kind='j'
-      ;;
     'config get|0'|'config set|0'|'config unset|0')
       _lx_kind='w:api_key base_url project_id organization_id format page_size default_profile'
       ;;
     'config set|1')
       case $_lx_prevarg in
         'format')
-          _lx_kind='w:table json jsonl csv tsv'
+          _lx_kind='w:table wide json jsonl csv tsv'
           ;;
         'default_profile')
           _lx_kind='p'
@@ -217,7 +230,7 @@ _lx_argval() {
     'completion install|0')
       _lx_kind='w:bash zsh fish'
       ;;
-    'jobs get|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
+    'jobs get|'*|'jobs result|'*|'jobs wait|'*|'jobs cancel|'*|'jobs delete|'*)
       _lx_kind='j'
       ;;
     *)

@@ -23,14 +23,20 @@ class ExitStatus(IntEnum):
 
 
 class LxError(Exception):
-    """A failure with a one-line message, an optional hint, and an exit status."""
+    """A failure with a one-line message, an optional hint, and an exit status.
+
+    `command`: a command to run next, printed alone on the line after the message so
+    that it can be pasted whole (built by the face with `State.command`)."""
 
     exit_status: ExitStatus = ExitStatus.ERROR
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, command: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.command = command
 
     def __str__(self) -> str:
         return self.message

@@ -207,5 +207,5 @@ def test_table(run: Callable[..., Any], width: int, no_color: bool) -> None:
     assert "COUNT" in plain and "SHARE" in plain and "LAST SEEN" in plain
     assert groups[0]["example_job_id"] in plain
     assert plain.index("Extraction timed out") > plain.index("Upstream model error")
-    assert f"lx jobs get {groups[0]['example_job_id']}" in r.stderr
+    assert f"jobs get {groups[0]['example_job_id']}\n" in r.stderr  # alone on its line
     assert f"{sum(g['count'] for g in groups)} failed jobs in {len(groups)} groups" in r.stderr

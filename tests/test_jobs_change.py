@@ -229,8 +229,9 @@ def test_delete_an_unfinished_job_needs_force(lx: Any, app: SandboxApp, pending:
     r = lx("jobs", "delete", pending[0], "--yes", "-o", "jsonl", state_setup=inject(app))
     assert r.code == 1
     assert r.stderr == (
-        f"lx: {pending[0]} is PENDING; cancel it first (lx jobs cancel {pending[0]}) "
+        f"lx: {pending[0]} is PENDING; cancel it first (the command below), "
         "or pass --force to delete a job that has not finished\n"
+        f"  lx jobs cancel {pending[0]}\n"
     )
     assert json.loads(r.stdout)["ok"] is False and status(app, pending[0]) == "PENDING"
     r = lx("jobs", "delete", pending[0], "--yes", "--force", "-o", "jsonl", state_setup=inject(app))

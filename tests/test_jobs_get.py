@@ -176,7 +176,7 @@ def test_panel_on_a_terminal(lx: Any, app: SandboxApp) -> None:
     [long_id] = find(app, "COMPLETED", "per_page")
     [failed] = find(app, "FAILED")
     r = lx("jobs", "get", long_id, failed, tty=True, env={"TERM": "xterm"}, state_setup=inject(app))
-    assert (r.code, r.stderr) == (0, "")
+    assert r.code == 0
     assert "\x1b[" in r.stdout  # status in colour
     out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
     assert out.index(long_id) < out.index(failed)
@@ -196,8 +196,19 @@ def test_panel_on_a_terminal(lx: Any, app: SandboxApp) -> None:
     job = api_get(app, long_id, ("configuration", "usage"))
     assert job["configuration"]["tier"] in out  # configuration fetched without --expand
     assert job["file_input"] in out
-    long = len(json.dumps(job["extract_result"], indent=2).splitlines()) > 20
-    assert (f"lx jobs result {long_id}" in out) == long  # a long result is cut, with a hint
+    meta = api_get(app, long_id, ("extract_metadata",)).get("extract_metadata") or {}
+    if meta.get("field_metadata"):  # the panel shows values with their confidence
+        from llamaextract_cli.jobs.metadata import leaves
+
+        values = len(list(leaves({**job, "extract_metadata": meta})))
+        long, cut, flags = values > 20, "more values (see below)", " --metadata"
+    else:
+        long = len(json.dumps(job["extract_result"], indent=2).splitlines()) > 20
+        cut, flags = "more lines (see below)", ""
+    # A long result is cut; the command printing it whole follows on stderr, alone on a line.
+    assert (cut in out) == long
+    hint = f"the whole result of {long_id}:\n  lx jobs result {long_id}{flags}\n"
+    assert r.stderr == (hint if long else "")
     error = api_get(app, failed)["error_message"]
     assert error[:30] in out
 
@@ -427,3 +438,98 @@ def test_a_422_on_the_job_id_counts_as_not_found(lx: Any, app: SandboxApp) -> No
     assert (r.code, r.stdout, r.stderr) == (4, f'{{"id":"{job_id}"}}\n', "lx: job bad not found\n")
     r = lx("jobs", "result", "bad", state_setup=setup)
     assert (r.code, r.stderr) == (4, "lx: job bad not found\n")
+
+
+# --- the panel with field metadata ---------------------------------------------------------
+
+
+def scored_job(app: SandboxApp, target: str) -> dict[str, Any]:
+    """A COMPLETED job of `target` whose values carry confidences."""
+    query = [("status", "COMPLETED"), ("page_size", "100")]
+    query += [("expand", "configuration"), ("expand", "extract_metadata")]
+    found = []
+    for job in app.handle("GET", "/api/v2/extract", query, AUTH).json()["items"]:
+        config = job["configuration"]
+        if config["extraction_target"] == target and config.get("confidence_scores"):
+            found.append(job)
+    cited = [j for j in found if j["configuration"].get("cite_sources")]
+    if cited or found:
+        return (cited or found)[0]
+    raise AssertionError(f"no scored {target} job")
+
+
+@pytest.mark.parametrize("width", [80, 160])
+@pytest.mark.parametrize("target", ["per_doc", "per_page"])
+def test_panel_shows_confidence_and_page_of_each_value(
+    lx: Any, app: SandboxApp, monkeypatch: pytest.MonkeyPatch, width: int, target: str
+) -> None:
+    from llamaextract_cli.jobs.metadata import leaves
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    job = scored_job(app, target)
+    r = lx("--no-color", "jobs", "get", job["id"], tty=True, state_setup=inject(app))
+    assert r.code == 0
+    lines = r.stdout.splitlines()
+    assert all(len(line) <= width for line in lines)
+    assert job["id"] in lines[0]
+    values = list(leaves(job))
+    shown = values[:20]
+    start = next(i for i, line in enumerate(lines) if line.startswith("│ Result "))
+    for value, line in zip(shown, lines[start + 1 :], strict=False):
+        name = value.field if value.row is None else f"[{value.row}] {value.field}"
+        assert f" {name} " in line, line
+        mark = "▼" if value.confidence < 0.8 else " "
+        page = f" p.{value.page}" if value.page is not None else ""
+        assert f"{value.confidence:.3f} {mark}{page}" in line, line
+    assert any(v.page is not None for v in shown) or target == "per_page"
+    assert ("▼ confidence below 0.8" in r.stdout) == any(v.confidence < 0.8 for v in shown)
+    if len(values) > 20:  # the command printing every value follows, alone on its line
+        assert f"… {len(values) - 20} more values (see below)" in r.stdout
+        hint = f"the whole result of {job['id']}:\n  lx jobs result {job['id']} --metadata\n"
+        assert r.stderr == hint
+    else:
+        assert r.stderr == ""
+
+
+def test_panel_asks_for_the_metadata(lx: Any, app: SandboxApp) -> None:
+    seen: list[httpx.Request] = []
+    inner = SandboxTransport(app, sleep=lambda s: None)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return inner.handle_request(request)
+
+    def setup(state: State) -> None:
+        state._client = ApiClient(
+            base_url="http://sandbox.invalid", api_key="k", transport=httpx.MockTransport(handle)
+        )
+
+    [job_id] = find(app, "COMPLETED")
+    assert lx("jobs", "get", job_id, tty=True, state_setup=setup).code == 0
+    assert "extract_metadata" in seen[0].url.params.get_list("expand")
+    assert lx("jobs", "get", job_id, "-o", "json", state_setup=setup).code == 0
+    assert seen[1].url.params.get_list("expand") == []  # only the panel asks
+
+
+def test_panel_with_odd_metadata_still_shows_every_value(lx: Any) -> None:
+    job = {
+        "id": "ext-m",
+        "status": "COMPLETED",
+        "created_at": "2026-01-01T00:00:00Z",
+        "extract_result": {"a": "[b]x[/b]", "n": None, "deep": {"k": 2}},
+        "extract_metadata": {
+            "field_metadata": {
+                "document_metadata": {"a": {"confidence": "0.5"}, "n": "??", "deep": 7}
+            }
+        },
+    }
+
+    def setup(state: State) -> None:
+        transport = httpx.MockTransport(lambda req: httpx.Response(200, json=job))
+        state._client = ApiClient(base_url="http://x.invalid", api_key="k", transport=transport)
+
+    r = lx("--no-color", "jobs", "get", "ext-m", tty=True, state_setup=setup)
+    assert (r.code, r.stderr) == (0, "")
+    assert re.search(r"a +\[b\]x\[/b\] +0\.500 ▼", r.stdout)
+    assert re.search(r"n +null", r.stdout) and re.search(r"deep\.k +2 ", r.stdout)
+    assert "▼ confidence below 0.8" in r.stdout

@@ -203,8 +203,8 @@ def test_unfinished_and_cancelled_jobs(lx: Any, app: SandboxApp) -> None:
     r = lx("jobs", "result", live, state_setup=inject(app))
     assert r.code == 1
     assert r.stderr == (
-        f"lx: job {live} is PENDING, so it has no result yet "
-        f"(lx jobs wait {live} && lx jobs result {live})\n"
+        f"lx: job {live} is PENDING, so it has no result yet (wait for it, then read it)\n"
+        f"  lx jobs wait {live} && lx jobs result {live}\n"
     )
     job = find(app, "CANCELLED")
     r = lx("jobs", "result", job["id"], state_setup=inject(app))
@@ -242,5 +242,125 @@ def test_the_job_id_from_stdin(lx: Any, app: SandboxApp) -> None:
     line = json.dumps({"id": job["id"], "status": "COMPLETED"}) + "\n"
     r = lx("jobs", "result", "-", stdin=line, state_setup=inject(app))
     assert (r.code, json.loads(r.stdout)) == (0, job["extract_result"])
-    r = lx("jobs", "result", "-", stdin=line + "ext-2\n", state_setup=inject(app))
-    assert (r.code, r.stderr) == (2, "lx: lx jobs result takes one job; stdin held 2 job IDs\n")
+    other = find(app, "COMPLETED", "per_table_row")
+    r = lx("jobs", "result", "-", stdin=line + other["id"] + "\n", state_setup=inject(app))
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert (r.code, r.stderr) == (0, "")
+    assert [(x["job_id"], x["row"]) for x in rows] == [(job["id"], None)] + [
+        (other["id"], i) for i in range(len(other["extract_result"]))
+    ]
+    r = lx("jobs", "result", "-", stdin="", state_setup=inject(app))
+    assert (r.code, r.stdout, r.stderr) == (0, "", "lx: no job IDs on stdin; nothing to do\n")
+
+
+# --- several IDs: rows ---------------------------------------------------------------------
+
+
+def completed(app: SandboxApp, n: int, expand: str = "configuration") -> list[dict[str, Any]]:
+    query = [("status", "COMPLETED"), ("page_size", str(n)), ("expand", expand)]
+    return app.handle("GET", "/api/v2/extract", query, AUTH).json()["items"]
+
+
+def expected_rows(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows of one job, built here independently of the package."""
+    result = job["extract_result"]
+    if isinstance(result, list):
+        return [{"job_id": job["id"], "row": i, **item} for i, item in enumerate(result)]
+    return [{"job_id": job["id"], "row": None, **result}]
+
+
+def test_several_ids_are_rows_in_the_order_given(lx: Any, app: SandboxApp) -> None:
+    jobs = completed(app, 8)[::-1]
+    targets = {j["configuration"]["extraction_target"] for j in jobs}
+    assert len(targets) > 1  # per_doc and array results together
+    r = lx("jobs", "result", *[j["id"] for j in jobs], state_setup=inject(app))
+    assert (r.code, r.stderr) == (0, "")
+    assert [json.loads(x) for x in r.stdout.splitlines()] == [
+        row for j in jobs for row in expected_rows(j)
+    ]
+    r = lx("jobs", "result", *[j["id"] for j in jobs], "-o", "json", state_setup=inject(app))
+    assert json.loads(r.stdout) == [row for j in jobs for row in expected_rows(j)]
+
+
+def test_several_ids_as_csv_flatten_nested_objects(lx: Any) -> None:
+    jobs = {
+        "ext-a": {
+            "id": "ext-a",
+            "status": "COMPLETED",
+            "extract_result": {"v": {"n": "x"}, "t": 1},
+        },
+        "ext-b": {"id": "ext-b", "status": "COMPLETED", "extract_result": [{"t": 2, "l": [1]}]},
+    }
+
+    def setup(state: State) -> None:
+        def answer(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json=jobs[request.url.path.rsplit("/", 1)[1]])
+
+        transport = httpx.MockTransport(answer)
+        state._client = ApiClient(base_url="http://x.invalid", api_key="k", transport=transport)
+
+    r = lx("jobs", "result", "ext-b", "ext-a", "-o", "csv", state_setup=setup)
+    assert (r.code, r.stdout) == (0, "job_id,row,t,l,v.n\next-b,0,2,[1],\next-a,,1,,x\n")
+    r = lx("jobs", "result", "ext-b", "ext-a", "-o", "table", state_setup=setup)
+    assert r.stdout.splitlines()[0].split() == ["JOB_ID", "ROW", "T", "L", "V.N"]
+    r = lx("jobs", "result", "ext-a", "ext-b", "-f", "job_id,v.n", "-o", "tsv", state_setup=setup)
+    assert r.stdout == "job_id\tv.n\next-a\tx\next-b\t\n"
+
+
+def test_one_id_is_unchanged_by_rows(lx: Any, app: SandboxApp) -> None:
+    job = find(app, "COMPLETED", "per_doc")
+    for fmt in ("json", "jsonl", "csv"):
+        r = lx("jobs", "result", job["id"], "-o", fmt, state_setup=inject(app))
+        assert "job_id" not in r.stdout, fmt
+
+
+def test_jobs_without_a_result_are_named_and_skipped(lx: Any, app: SandboxApp) -> None:
+    done = find(app, "COMPLETED", "per_doc")
+    failed = find(app, "FAILED")
+    live = app.live_job_ids()[0]
+    r = lx("jobs", "result", failed["id"], done["id"], live, state_setup=inject(app))
+    assert r.code == 1
+    assert [json.loads(x) for x in r.stdout.splitlines()] == expected_rows(done)
+    assert r.stderr == (
+        f"lx: job {failed['id']} is FAILED, so it has no result: {failed['error_message']}; "
+        f"skipped\nlx: job {live} is PENDING, so it has no result yet; skipped\n"
+    )
+
+
+def test_unknown_ids_are_exit_4_even_with_skipped_jobs(lx: Any, app: SandboxApp) -> None:
+    done = find(app, "COMPLETED", "per_doc")
+    failed = find(app, "FAILED")
+    r = lx("jobs", "result", done["id"], "ext-nope", state_setup=inject(app))
+    assert (r.code, r.stderr) == (4, "lx: job ext-nope not found\n")
+    assert [json.loads(x) for x in r.stdout.splitlines()] == expected_rows(done)
+    r = lx("jobs", "result", failed["id"], "ext-nope", state_setup=inject(app))
+    assert (r.code, r.stdout) == (4, "")
+    assert "ext-nope not found" in r.stderr and "skipped" in r.stderr
+
+
+def test_metadata_rows_of_one_and_several(lx: Any, app: SandboxApp) -> None:
+    from lxtest import wire
+
+    from llamaextract_cli.jobs.metadata import leaves
+
+    jobs = completed(app, 4, "extract_metadata")
+    setup, recorder = wire(app)
+    r = lx("jobs", "result", jobs[0]["id"], "--metadata", "-o", "jsonl", state_setup=setup)
+    assert r.code == 0
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert recorder is not None and ("expand", "extract_metadata") in recorder.params(0)
+    assert [(x["field"], x["value"]) for x in rows] == [
+        (leaf.field, leaf.value) for leaf in leaves(jobs[0])
+    ]
+    assert list(rows[0]) == [
+        "job_id", "row", "field", "value", "confidence", "extraction_confidence",
+        "parsing_confidence", "page", "citation", "reasoning", "citations",
+    ]  # fmt: skip
+    r = lx("jobs", "result", *[j["id"] for j in jobs], "--metadata", "-o", "csv", state_setup=setup)
+    table = list(csv.reader(io.StringIO(r.stdout)))
+    assert table[0] == [
+        "job_id", "row", "field", "value", "confidence", "extraction_confidence",
+        "parsing_confidence", "page", "citation", "reasoning",
+    ]  # fmt: skip
+    assert len(table) - 1 == sum(len(list(leaves(j))) for j in jobs)
+    assert [row[0] for row in table[1:]] == [j["id"] for j in jobs for _ in leaves(j)]

@@ -279,7 +279,7 @@ def test_ctrl_c_exits_130_and_leaves_the_jobs_alone(
         assert r.code == 130
         assert r.stderr.endswith(
             "lx: interrupted; stopped waiting, the jobs keep running "
-            "(lx jobs cancel ID stops a job)\n"
+            "(`jobs cancel JOB_ID` stops a job)\n"
         )
         assert world.status(job) == "PENDING"
 
@@ -292,6 +292,7 @@ def test_live_display_on_a_terminal(lx: Any, world: World, live: dict[str, str])
     r = lx("jobs", "wait", *ids, tty=True, state_setup=world.setup)
     assert r.code == 1 and r.stdout == ""
     tail = r.stderr.rsplit("\x1b[2K", 1)[-1]  # after the live table was cleared
+    tail = tail.replace("\x1b[?25h", "")  # the cursor, shown again before the summary
     lines = tail.splitlines()
     assert [line.split()[:2] for line in lines[:-1]] == [[i, world.status(i)] for i in ids]
     assert "waiting for" in r.stderr and "\x1b[?25h" in r.stderr  # cursor shown again

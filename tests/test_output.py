@@ -398,44 +398,110 @@ def test_tsv_fields_flatten() -> None:
 # --- table ---------------------------------------------------------------------
 
 
-def test_table_at_80_columns_drops_columns_and_truncates_the_error() -> None:
-    # CONFIG, DURATION and INPUT leave, in that order; ERROR takes what is left.
+def test_table_at_80_columns_the_error_continues_on_an_indented_line() -> None:
+    # ID, STATUS, CREATED, ERROR: the error gets the width they leave; what does not fit
+    # there continues, from a word boundary, on a line of its own.
     assert render("table", width=80) == lines(
         "ID                                        STATUS     CREATED   ERROR",
         "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  56m ago   -",
-        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    Parse failed: th…",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    Parse failed: the",
+        "    document is password protected and cannot be opened",
         "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
     )
 
 
+def test_table_at_100_columns() -> None:
+    assert render("table", width=100) == lines(
+        "ID                                        STATUS     CREATED   ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  56m ago   -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    "
+        "Parse failed: the document is",
+        "    password protected and cannot be opened",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
+    )
+
+
+def test_table_at_120_columns_cuts_an_error_after_its_first_40_characters() -> None:
+    row = render("table", width=120).splitlines()[2]
+    assert row == (
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    "
+        "Parse failed: the document is password protected and can…"
+    )
+
+
 def test_table_at_160_columns() -> None:
+    # The whole error before INPUT and CONFIG: they are IDs, shown whole or not at all.
     assert render("table", width=160) == lines(
-        "ID                                        STATUS     INPUT                         "
-        "CONFIG                        CREATED   DURATION  ERROR",
-        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  dfl-aaaaaaaa-0000-0000-0000…  "
-        "cfg-11111111-2222-3333-4444…  56m ago   1m04s     -",
-        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     dfl-bbbbbbbb-0000-0000-0000…  "
-        "inline                        3h ago    30s       Parse failed: the document…",
-        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    dfl-c                         "
-        "cfg-2                         just now  -         -",
+        "ID                                        STATUS     CREATED   DURATION  ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  56m ago   1m04s     -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     3h ago    30s       "
+        "Parse failed: the document is password protected and cannot be opened",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -         -",
     )
 
 
-def test_table_wide_enough_shows_everything_whole() -> None:
-    out = render("table", width=250)
-    assert out.splitlines()[2].endswith(
-        "Parse failed: the document is password protected and cannot be opened"
+def test_table_without_errors_shows_input_and_config_whole_or_not_at_all() -> None:
+    assert render("table", [SEED, RUNNING], width=160) == lines(
+        "ID                                        STATUS     INPUT                             "
+        "        CREATED   DURATION  ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  dfl-aaaaaaaa-0000-0000-0000-00000"
+        "000000a  56m ago   1m04s     -",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    dfl-c                             "
+        "        just now  -         -",
     )
-    assert "dfl-aaaaaaaa-0000-0000-0000-00000000000a" in out
-    assert "cfg-11111111-2222-3333-4444-555555555555" in out
-    assert "…" not in out
+    assert render("table", [SEED, RUNNING], width=170).splitlines()[1] == (
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  dfl-aaaaaaaa-0000-0000-0000-00000"
+        "000000a  cfg-11111111-2222-3333-4444-555555555555  56m ago   1m04s     -"
+    )
+    assert render("table", [SEED, RUNNING], width=80).splitlines()[0] == (
+        "ID                                        STATUS     CREATED   DURATION  ERROR"
+    )
+
+
+def test_a_status_the_query_fixes_gives_up_its_column() -> None:
+    out = render("table", [FAILED], width=80, constant={"status": "FAILED"})
+    assert out == lines(
+        "ID (all FAILED)                           CREATED   ERROR",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  3h ago    Parse failed: the document",
+        "    is password protected and cannot be opened",
+    )
+    # A row that disagrees (a server that ignored the filter) says what it is.
+    odd = render("table", [FAILED, RUNNING], width=100, constant={"status": "FAILED"})
+    assert odd.splitlines()[-1].endswith("just now  [RUNNING]")
+
+
+def test_wide_shows_every_column_whole_whatever_the_width() -> None:
+    out = render("wide", width=80)
+    assert out == lines(
+        "ID                                        STATUS     INPUT                             "
+        "        CONFIG                                    CREATED   UPDATED   DURATION  ERROR",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  dfl-aaaaaaaa-0000-0000-0000-00000"
+        "000000a  cfg-11111111-2222-3333-4444-555555555555  56m ago   55m ago   1m04s     -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     dfl-bbbbbbbb-0000-0000-0000-00000"
+        "000000b  inline                                    3h ago    2h ago    30s       "
+        "Parse failed: the document is password protected and cannot be opened",
+        "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    dfl-c                             "
+        "        cfg-2                                     just now  just now  -         -",
+    )
+    assert render("wide", width=80, constant={"status": "FAILED"}) == out  # nothing gives way
+
+
+def test_wide_never_cuts_a_later_longer_value() -> None:
+    out = Recorder()
+    renderer = make_renderer("wide", out, width=40, now=NOW, fields=["input", "status"])
+    renderer.write({**RUNNING, "file_input": "short"})
+    renderer.flush()
+    renderer.write({**RUNNING, "file_input": "a-much-longer-input-value-than-before"})
+    renderer.close()
+    assert out.getvalue().splitlines()[2] == "a-much-longer-input-value-than-before  RUNNING"
 
 
 @pytest.mark.parametrize("width", [20, 40, 60, 80, 100, 120, 160, 200])
 def test_table_fits_the_width_and_never_cuts_ids(width: int) -> None:
     out = render("table", [*JOBS, ODD], width=width)
     rows = out.splitlines()
-    for job, row in zip([SEED, FAILED, RUNNING, ODD], rows[1:], strict=True):
+    firsts = [r for r in rows[1:] if not r.startswith("    ")]  # not the continued errors
+    for job, row in zip([SEED, FAILED, RUNNING, ODD], firsts, strict=True):
         assert row.startswith(job["id"] + "  ")
         assert job["status"] in row
     if width >= 80:  # below that the ID and STATUS alone overflow
@@ -446,7 +512,8 @@ def test_table_fits_the_width_and_never_cuts_ids(width: int) -> None:
 def test_a_narrow_table_keeps_its_header_over_the_uncut_ids(width: int) -> None:
     rows = render("table", [*JOBS, ODD], width=width).splitlines()
     at = rows[0].index("STATUS")
-    for job, row in zip([SEED, FAILED, RUNNING, ODD], rows[1:], strict=True):
+    firsts = [r for r in rows[1:] if not r.startswith("    ")]  # not the continued errors
+    for job, row in zip([SEED, FAILED, RUNNING, ODD], firsts, strict=True):
         assert row.index(job["status"]) == at, rows
 
 
@@ -469,7 +536,8 @@ def test_table_colours_statuses() -> None:
     assert out.splitlines()[1:] == [
         "ext-aaaaaaaa-0000-0000-0000-000000000001  \x1b[32mCOMPLETED\x1b[0m          56m ago   -",
         "ext-bbbbbbbb-0000-0000-0000-000000000002  \x1b[1;31mFAILED\x1b[0m             "
-        "3h ago    Parse fa…",
+        "3h ago    Parse",
+        "    failed: the document is password protected and cannot be opened",
         "ext-cccccccc-0000-0000-0000-000000000003  \x1b[36mRUNNING\x1b[0m            just now  -",
         "ext-dddddddd-0000-0000-0000-000000000004  PAUSED_FOR_REVIEW  9d ago    -",
     ]
@@ -499,12 +567,10 @@ def test_no_escapes_without_colour() -> None:
 def test_unknown_status_is_shown_whole_in_default_colour() -> None:
     out = render("table", [ODD, SEED], width=120, color=True)
     assert out == lines(
-        "ID                                        STATUS             INPUT                        "
-        "CREATED   ERROR",
-        "ext-dddddddd-0000-0000-0000-000000000004  PAUSED_FOR_REVIEW  dfl-d                        "
-        "9d ago    -",
+        "ID                                        STATUS             CREATED   DURATION  ERROR",
+        "ext-dddddddd-0000-0000-0000-000000000004  PAUSED_FOR_REVIEW  9d ago    -         -",
         "ext-aaaaaaaa-0000-0000-0000-000000000001  \x1b[32mCOMPLETED\x1b[0m          "
-        "dfl-aaaaaaaa-0000-0000-000…  56m ago   -",
+        "56m ago   1m04s     -",
     )
 
 
@@ -513,7 +579,8 @@ def test_table_absolute_times() -> None:
         "ID                                        STATUS     CREATED              ERROR",
         "ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  2026-11-29 14:03:12  -",
         "ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2026-11-29 12:00:00  "
-        "Parse failed: the documen…",
+        "Parse failed: the document",
+        "    is password protected and cannot be opened",
         "ext-cccccccc-0000-0000-0000-000000000003  RUNNING    2026-11-29 14:59:58  -",
     )
 
@@ -556,14 +623,25 @@ def test_table_fields_at_80_columns() -> None:
     )
 
 
-def test_table_fields_shrink_to_fit_with_ellipsis() -> None:
+def test_table_fields_keep_ids_whole_and_wrap_the_error() -> None:
     fields = ["id", "input", "error_message"]
-    out = render("table", width=80, fields=fields)
-    assert out == lines(
-        "ID                                        INPUT               ERROR_MESSAGE",
-        "ext-aaaaaaaa-0000-0000-0000-000000000001  dfl-aaaaaaaa-0000…  -",
-        "ext-bbbbbbbb-0000-0000-0000-000000000002  dfl-bbbbbbbb-0000…  Parse failed: the…",
-        "ext-cccccccc-0000-0000-0000-000000000003  dfl-c               -",
+    assert render("table", width=80, fields=fields) == lines(
+        "ID                                        INPUT                                     "
+        "ERROR_MESSAGE",
+        "ext-aaaaaaaa-0000-0000-0000-000000000001  dfl-aaaaaaaa-0000-0000-0000-00000000000a  -",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  dfl-bbbbbbbb-0000-0000-0000-00000000000b  "
+        "Parse failed:",
+        "    the document is password protected and cannot be opened",
+        "ext-cccccccc-0000-0000-0000-000000000003  dfl-c                                     -",
+    )
+
+
+def test_table_fields_shrink_to_fit_with_ellipsis() -> None:
+    fields = ["id", "new_field", "status"]
+    job = {**FAILED, "new_field": "a free-form value much longer than the terminal " * 3}
+    assert render("table", [job], width=80, fields=fields) == lines(
+        "ID                                        NEW_FIELD                    STATUS",
+        "ext-bbbbbbbb-0000-0000-0000-000000000002  a free-form value much lon…  FAILED",
     )
 
 
@@ -604,8 +682,8 @@ def test_table_cleans_control_characters() -> None:
 def test_table_empty_values_are_dashes() -> None:
     job = {"id": "x", "status": "", "created_at": None, "error_message": ""}
     assert render("table", [job], width=100) == lines(
-        "ID    STATUS     INPUT                 CONFIG          CREATED   DURATION  ERROR",
-        "x     -          -                     -               -         -         -",
+        "ID    STATUS     INPUT  CONFIG  CREATED   DURATION  ERROR",
+        "x     -          -      -       -         -         -",
     )
 
 
@@ -657,21 +735,29 @@ def test_table_flush_ends_the_sample() -> None:
     renderer.write(RUNNING)
     renderer.flush()
     assert len(out.writes) == 2
-    renderer.write(SEED)  # a later, longer value is cut to the fixed width
+    renderer.write(SEED)  # a later, longer ID is not cut: it pushes the next columns
+    renderer.write({**RUNNING, "status": "COMPLETED", "error_message": "x" * 80})
     renderer.close()
-    assert out.getvalue().splitlines()[2].split()[2] == "dfl-aaaaaaaa-0000-0…"
+    rows = out.getvalue().splitlines()
+    assert rows[2].split()[2] == SEED["document_input_value"]
+    # A later, longer error continues on a line of its own (the column is 31 wide).
+    assert rows[3:] == [
+        "ext-cccccccc-0000-0000-0000-000000000003  COMPLETED  dfl-c  cfg-2   just now  1s",
+        "    " + "x" * 80,
+    ]
 
 
 def test_table_later_rows_are_truncated_to_the_fixed_widths() -> None:
     out = Recorder()
-    renderer = make_renderer("table", out, width=100, now=NOW, fields=["id", "input", "status"])
-    renderer.write({**RUNNING, "file_input": "short"})
+    fields = ["id", "new_field", "status"]
+    renderer = make_renderer("table", out, width=100, now=NOW, fields=fields)
+    renderer.write({**RUNNING, "new_field": "short"})
     renderer.flush()
-    renderer.write({**RUNNING, "file_input": "a-much-longer-input-value-than-before"})
+    renderer.write({**RUNNING, "new_field": "amuchlongervaluethanbefore"})
     renderer.close()
     assert out.getvalue().splitlines()[1:] == [
-        "ext-cccccccc-0000-0000-0000-000000000003  short   RUNNING",
-        "ext-cccccccc-0000-0000-0000-000000000003  a-muc…  RUNNING",
+        "ext-cccccccc-0000-0000-0000-000000000003  short      RUNNING",
+        "ext-cccccccc-0000-0000-0000-000000000003  amuchlon…  RUNNING",
     ]
 
 
@@ -808,13 +894,16 @@ def _tsv_unescape(cell: str) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(_jobs, st.integers(min_value=1, max_value=300), st.booleans(), st.booleans())
-def test_table_never_crashes_and_keeps_one_line_per_row(
+def test_table_never_crashes_and_keeps_one_or_two_lines_per_row(
     jobs: list[dict[str, Any]], width: int, color: bool, absolute: bool
 ) -> None:
     out = render("table", jobs, width=width, color=color, absolute_times=absolute)
     rows = out.split("\n")
     assert rows[-1] == ""
-    assert len(rows) - 1 == (len(jobs) + 1 if jobs else 0)
+    if jobs:  # one line per job, two when its error continues on a line of its own
+        assert len(jobs) + 1 <= len(rows) - 1 <= 2 * len(jobs) + 1
+    else:
+        assert rows == [""]
     if not color:
         assert all(ch >= " " for row in rows for ch in row)
 

@@ -294,7 +294,7 @@ def test_sandbox_base_url_on_another_profile_gets_the_dummy_key(environ: dict[st
 @pytest.mark.parametrize(
     ("line", "key", "why"),
     [
-        ('format = "xml"', "format", "must be one of table, json"),
+        ('format = "xml"', "format", "must be one of table, wide, json"),
         ("page_size = 0", "page_size", "from 1 to 100"),
         ("page_size = 101", "page_size", "from 1 to 100"),
         ('page_size = "ten"', "page_size", "whole number"),

@@ -206,3 +206,114 @@ def test_live_table_ctrl_c_restores_the_cursor(
     r = run("jobs", "watch", "-L", "3", tty=True, env={"COLUMNS": "80"})
     assert r.code == 130
     assert r.stdout.rstrip().endswith("\x1b[?25h")
+
+
+# --- the frame at 80, 100 and 160 columns (exact text) ---------------------------------
+
+NOW = datetime(2026, 11, 29, 15, 0, 0, tzinfo=timezone.utc)
+DONE = {
+    "id": "ext-aaaaaaaa-0000-0000-0000-000000000001",
+    "status": "COMPLETED",
+    "created_at": "2026-11-29T14:03:12.117Z",
+    "updated_at": "2026-11-29T14:04:17.000Z",
+    "file_input": "dfl-aaaaaaaa-0000-0000-0000-00000000000a",
+}
+BROKEN = {
+    "id": "ext-bbbbbbbb-0000-0000-0000-000000000002",
+    "status": "FAILED",
+    "created_at": "2026-11-29T12:00:00Z",
+    "updated_at": "2026-11-29T12:00:30Z",
+    "file_input": "dfl-bbbbbbbb-0000-0000-0000-00000000000b",
+    "error_message": "Parse failed:\n\tthe document is password protected and cannot be opened",
+}
+BUSY = {
+    "id": "ext-cccccccc-0000-0000-0000-000000000003",
+    "status": "RUNNING",
+    "created_at": "2026-11-29T14:59:58Z",
+    "updated_at": "2026-11-29T14:59:59Z",
+    "file_input": "dfl-c",
+}
+
+
+def frame(jobs: list[dict[str, Any]], changed: set[str], width: int, **kw: Any) -> str:
+    import io
+
+    from rich.console import Console
+
+    from llamaextract_cli.output.watch_view import watch_frame
+
+    height = kw.pop("height", 40)
+    console = Console(file=io.StringIO(), width=width, height=height, color_system=None)
+    view = watch_frame(
+        jobs,
+        changed,
+        columns=None,
+        refreshed=NOW,
+        interval=5,
+        now=NOW,
+        width=width,
+        height=height,
+        **kw,
+    )
+    with console.capture() as capture:
+        console.print(view)
+    return "\n".join(line.rstrip() for line in capture.get().splitlines())
+
+
+def test_frame_at_80_columns_keeps_ids_marks_and_headers_whole() -> None:
+    assert frame([DONE, BROKEN, BUSY], {BROKEN["id"]}, 80) == "\n".join(
+        [
+            "  ID                                        STATUS     UPDATED   ERROR",
+            "  ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  55m ago   -",
+            "* ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    Parse failed:",
+            "      the document is password protected and cannot be opened",
+            "  ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
+            "RUNNING 1  COMPLETED 1  FAILED 1  · 1 changed (*) · refreshed 15:00:00 UTC every",
+            "5s · Ctrl-C stops",
+        ]
+    )
+
+
+def test_frame_at_100_columns() -> None:
+    assert frame([DONE, BROKEN, BUSY], set(), 100).splitlines()[:5] == [
+        "  ID                                        STATUS     UPDATED   ERROR",
+        "  ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  55m ago   -",
+        "  ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    "
+        "Parse failed: the document is",
+        "      password protected and cannot be opened",
+        "  ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  -",
+    ]
+
+
+def test_frame_at_160_columns() -> None:
+    assert frame([DONE, BROKEN, BUSY], set(), 160).splitlines()[:4] == [
+        "  ID                                        STATUS     UPDATED   CREATED   DURATION  "
+        "ERROR",
+        "  ext-aaaaaaaa-0000-0000-0000-000000000001  COMPLETED  55m ago   56m ago   1m04s     -",
+        "  ext-bbbbbbbb-0000-0000-0000-000000000002  FAILED     2h ago    3h ago    30s       "
+        "Parse failed: the document is password protected and cannot be opened",
+        "  ext-cccccccc-0000-0000-0000-000000000003  RUNNING    just now  just now  -         -",
+    ]
+
+
+def test_frame_has_an_error_column_only_when_a_job_has_an_error() -> None:
+    assert frame([DONE, BUSY], set(), 80).splitlines()[0] == (
+        "  ID                                        STATUS     UPDATED   CREATED"
+    )
+
+
+def test_frame_under_one_status_names_it_once() -> None:
+    assert frame([BROKEN], set(), 80, constant={"status": "FAILED"}).splitlines()[:3] == [
+        "  ID (all FAILED)                           UPDATED   ERROR",
+        "  ext-bbbbbbbb-0000-0000-0000-000000000002  2h ago    Parse failed: the document",
+        "      is password protected and cannot be opened",
+    ]
+
+
+def test_frame_is_never_taller_than_the_terminal() -> None:
+    # A taller frame is drawn again in full when the live view stops: its header twice.
+    text = frame([DONE, BROKEN, BUSY] * 10, set(), 80, height=12)
+    lines = text.splitlines()
+    assert len(lines) <= 12 - 2  # room for `lx: interrupted` and the prompt
+    assert lines.count(lines[0]) == 1 and lines[0].startswith("  ID ")
+    assert "more not shown" in text

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
 from llamaextract_cli.errors import AuthError, UsageError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import IO
 
     import httpx
@@ -113,6 +113,17 @@ def _is_iso(text: str) -> bool:
     return True
 
 
+def no_key_error(profile: str, command: Callable[..., str] | None) -> AuthError:
+    """No key: log in (the first command), set the variable, or try the sandbox (the second)."""
+    build = command or (lambda *args: " ".join(["lx", *args]))
+    return AuthError(
+        f"no API key for profile '{profile}'",
+        hint="log in with the first command below, set LLAMA_CLOUD_API_KEY, "
+        "or try the built-in sandbox with the second",
+        command=f"{build('auth', 'login')}\nlx --profile sandbox jobs list",
+    )
+
+
 def make_client(
     settings: Resolved,
     *,
@@ -122,9 +133,11 @@ def make_client(
     require_key: bool = True,
     api_key_override: str | None = None,
     retry_stream: IO[str] | None = None,
+    command: Callable[..., str] | None = None,
 ) -> ApiClient:
     """The client for `settings`; with `debug_stream`, each request line is logged there;
-    with `retry_stream` (stderr on a terminal), each wait before a retry is announced."""
+    with `retry_stream` (stderr on a terminal), each wait before a retry is announced.
+    `command` builds the advice of a missing key (`State.command`)."""
     from llamaextract_cli.api.client import ApiClient
     from llamaextract_cli.settings.secrets import remember
 
@@ -138,11 +151,7 @@ def make_client(
                 f"no API key for profile '{settings.profile}'",
                 hint="a local `lx sandbox serve` takes any key: export LLAMA_CLOUD_API_KEY=llx-any",
             )
-        raise AuthError(
-            f"no API key for profile '{settings.profile}'",
-            hint="run 'lx auth login', set LLAMA_CLOUD_API_KEY, "
-            "or try the built-in sandbox: lx --profile sandbox jobs list",
-        )
+        raise no_key_error(settings.profile, command)
     transport = None
     base_url = settings.base_url
     if base_url.startswith("sandbox:"):

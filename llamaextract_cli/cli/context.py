@@ -9,14 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from llamaextract_cli.choices import FORMATS
 from llamaextract_cli.cli.env import Env
 
 if TYPE_CHECKING:
     from llamaextract_cli.api.client import ApiClient
     from llamaextract_cli.api.query import JobFilter
     from llamaextract_cli.settings.profiles import Resolved
-
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
 
 
 @dataclass
@@ -31,6 +30,43 @@ class State:
     argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
     _settings: Resolved | None = None
     _client: ApiClient | None = None
+
+    def global_options(self) -> list[str]:
+        """The global options of this run that decide where and how it talks to the API,
+        as arguments (`--profile sandbox`, `--base-url URL`, ...)."""
+        args: list[str] = []
+        if self.profile is not None:
+            args += ["--profile", self.profile]
+        if self.base_url is not None:
+            args += ["--base-url", self.base_url]
+        if self.timeout is not None:
+            args += ["--timeout", f"{self.timeout:g}"]
+        if self.allow_http:
+            args.append("--allow-http")
+        return args
+
+    def command(self, *args: str) -> str:
+        """A command to print as advice: `lx`, this run's global options, `args`; every
+        word shell-quoted, so that it runs when pasted (`lx --profile sandbox jobs get ID`)."""
+        import shlex
+
+        return shlex.join(["lx", *self.global_options(), *args])
+
+    def rerun(self, *extra: str, drop: tuple[str, ...] = ()) -> str:
+        """This run's own command line again (global options as typed, wherever they
+        were), without the options in `drop` (and their values), plus `extra`."""
+        import shlex
+
+        args: list[str] = []
+        skip = False
+        for a in self.argv:
+            if skip:
+                skip = False
+            elif a in drop:
+                skip = True
+            elif not any(a.startswith(d + "=") for d in drop) and a:
+                args.append(a)
+        return shlex.join(["lx", *args, *extra])
 
     def settings(self) -> Resolved:
         if self._settings is None:
@@ -64,6 +100,7 @@ class State:
             require_key=require_key,
             api_key_override=api_key_override,
             retry_stream=self.env.stderr if self.env.stderr_isatty else None,
+            command=self.command,
         )
 
     @property

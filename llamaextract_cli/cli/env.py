@@ -49,3 +49,11 @@ class Env:
     def warn(self, message: str) -> None:
         """A one-line warning or hint on stderr."""
         print(message, file=self.stderr, flush=True)
+
+    def hint(self, message: str, command: str) -> None:
+        """A hint naming a command on stderr: `message`, then the command alone on the
+        next line, indented, never wrapped by us (it runs when pasted)."""
+        print(f"{message}\n{COMMAND_INDENT}{command}", file=self.stderr, flush=True)
+
+
+COMMAND_INDENT = "  "  # a command printed as advice, on its own line

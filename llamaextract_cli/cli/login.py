@@ -175,11 +175,9 @@ def verify(state: State, resolved: Resolved, key: str) -> None:
 def status_check(state: State, resolved: Resolved, *, check: bool) -> tuple[str, LxError | None]:
     """What `auth status` says of the key (`ok`, `no key`, ...) and the error to exit with."""
     if not resolved.api_key:
-        return "no key", AuthError(
-            f"no API key for profile '{resolved.profile}'",
-            hint="run 'lx auth login', set LLAMA_CLOUD_API_KEY, "
-            "or try the built-in sandbox: lx --profile sandbox jobs list",
-        )
+        from llamaextract_cli.cli.client_factory import no_key_error
+
+        return "no key", no_key_error(resolved.profile, state.command)
     if not check:
         return "not checked", None
     try:

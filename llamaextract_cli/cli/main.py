@@ -25,10 +25,14 @@ if TYPE_CHECKING:
 _err_stream: list[IO[str]] = []
 
 
-def _print_error(message: str, hint: str | None = None) -> None:
+def _print_error(message: str, hint: str | None = None, command: str | None = None) -> None:
     line = f"lx: {message}"
     if hint:
         line += f" ({hint})"
+    if command:  # each alone on its line, so that it is pasted whole
+        from llamaextract_cli.cli.env import COMMAND_INDENT
+
+        line += "".join(f"\n{COMMAND_INDENT}{c}" for c in command.splitlines())
     stream = _err_stream[-1] if _err_stream else sys.stderr
     with contextlib.suppress(OSError, ValueError):
         print(redact_known(line), file=stream, flush=True)  # an exception may quote a key
@@ -146,7 +150,7 @@ def _run(argv: Sequence[str], state: State | None) -> int:
     except LxError as e:
         if debug:
             _print_traceback()
-        _print_error(e.message, e.hint)
+        _print_error(e.message, e.hint, e.command)
         return e.exit_status
     except KeyboardInterrupt:
         _print_error("interrupted")

@@ -26,7 +26,9 @@ FormatOpt = Annotated[
         "--format",
         "-o",
         click_type=Choice(choices.FORMATS, case_sensitive=False),
-        help="Output format. Default: table on a terminal, jsonl when piped "
+        help="Output format: table (fitted to the terminal: IDs whole, error messages "
+        "first, INPUT/CONFIG only when they fit), wide (every column whole, whatever the "
+        "width), json, jsonl, csv, tsv. Default: table on a terminal, jsonl when piped "
         "(LX_FORMAT or the profile's `format` setting change the default).",
         show_default=False,
     ),
@@ -43,9 +45,9 @@ TextFormatOpt = Annotated[
 
 
 def text_format(value: str | None) -> str:
-    """The value of a `TextFormatOpt`: text (also for `table`), json or jsonl."""
+    """The value of a `TextFormatOpt`: text (also for `table` and `wide`), json or jsonl."""
     fmt = ("text" if value is None else value).lower()  # `-o ""` is no format
-    if fmt in ("table", "text"):
+    if fmt in ("table", "wide", "text"):
         return "text"
     if fmt not in ("json", "jsonl"):
         from llamaextract_cli.errors import UsageError
@@ -60,7 +62,9 @@ FieldsOpt = Annotated[
         "--fields",
         "-f",
         help="Comma-separated fields to show, in order; dot paths reach into nested "
-        "objects (usage.credits). `--fields help` lists them.",
+        "objects (usage.credits). `--fields help` lists them. A path no job shown had is "
+        "named on stderr with the closest known one; paths below configuration, "
+        "extract_metadata (and usage on get) fetch that expansion themselves.",
         metavar="A,B.C",
     ),
 ]
@@ -329,6 +333,36 @@ def job_filters(func: F) -> F:
     wrapper.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in params}
     return wrapper  # type: ignore[return-value]
+
+
+def with_expansions(
+    expand: Sequence[str], fields: Sequence[str] | None, allowed: Sequence[str]
+) -> tuple[str, ...]:
+    """`expand` plus what `fields` need (`configuration.tier` asks for `configuration`)."""
+    from llamaextract_cli.jobs.fields import expansions_for
+
+    return tuple(dict.fromkeys((*expand, *expansions_for(fields or (), allowed))))
+
+
+def field_use(fields: Sequence[str] | None, *, rows: bool = False) -> Any:
+    """A `FieldUse` for `fields` (None without them): see each item, then `warn_unmatched`."""
+    if not fields:
+        return None
+    from llamaextract_cli.jobs.fields import KNOWN_FIELDS, FieldUse
+
+    if rows:
+        return FieldUse(fields, nested_only=False)
+    return FieldUse(fields, known=KNOWN_FIELDS)
+
+
+def warn_unmatched(env: Any, use: Any, what: str = "job") -> None:
+    """One stderr line per `--fields` path that no item shown had, with the closest one."""
+    if use is None:
+        return
+    from llamaextract_cli.jobs.fields import unmatched_warnings
+
+    for line in unmatched_warnings(use, what):
+        env.warn(f"lx: warning: {line}")
 
 
 def parse_field_list(text: str | None) -> list[str] | None:

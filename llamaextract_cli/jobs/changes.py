@@ -37,6 +37,7 @@ class Change:
     error: str | None = None
     not_found: bool = False
     status: str | None = None
+    command: str | None = None  # what to run first, printed alone on the next line
 
     @property
     def ok(self) -> bool:
@@ -68,7 +69,7 @@ def _refuse_delete(job: dict[str, Any], force: bool) -> str | None:
         return None
     job_id = job.get("id")
     return (
-        f"{job_id} is {status}; cancel it first (lx jobs cancel {job_id}) "
+        f"{job_id} is {status}; cancel it first (the command below), "
         "or pass --force to delete a job that has not finished"
     )
 
@@ -118,6 +119,8 @@ def plan(
             job = outcome.value or {}
             change.status = job.get("status")
             change.error = action.refuse({**job, "id": outcome.id}, force)
+            if change.error is not None and action is DELETE and job.get("status"):
+                change.command = state.command("jobs", "cancel", outcome.id)
         changes.append(change)
     return changes
 

@@ -22,7 +22,7 @@ real key of the same name wins over the computation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -255,3 +255,108 @@ def get_path(job: Mapping[str, Any], path: str) -> Any:
     computed (see the module docstring).
     """
     return compile_path(path)(job)
+
+
+# --- expansions and paths that matched nothing ----------------------------------------
+
+# The part of a job the API sends only when asked (`expand`), by the first segment.
+EXPANDED_BY: dict[str, str] = {
+    "configuration": "configuration",
+    "extract_metadata": "extract_metadata",
+    "usage": "usage",
+}
+
+
+def expansions_for(paths: Iterable[str], allowed: Iterable[str]) -> tuple[str, ...]:
+    """The `expand` values that `paths` need, among those the command accepts
+    (`configuration.tier` needs `configuration`; `usage.*` needs `usage` on `get`)."""
+    allowed = tuple(allowed)
+    needed: dict[str, None] = {}
+    for path in paths:
+        value = EXPANDED_BY.get(path.split(".", 1)[0])
+        if value is not None and value in allowed:
+            needed.setdefault(value, None)
+    return tuple(needed)
+
+
+_MISSING = object()
+
+
+def has_path(item: Mapping[str, Any], path: str) -> bool:
+    """Whether `item` has something (null included) at dot path `path`."""
+    value: Any = item
+    for seg in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(seg, _MISSING)
+        elif isinstance(value, list) and seg.isascii() and seg.isdigit():
+            value = value[int(seg)] if int(seg) < len(value) else _MISSING
+        else:
+            return False
+        if value is _MISSING:
+            return False
+    return True
+
+
+def _paths_of(value: Any, prefix: str, out: dict[str, None], depth: int = 4) -> None:
+    if depth == 0:
+        return
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            path = f"{prefix}{key}"
+            out.setdefault(path, None)
+            _paths_of(child, path + ".", out, depth - 1)
+    elif isinstance(value, list) and value:
+        _paths_of(value[0], f"{prefix}0.", out, depth - 1)
+
+
+class FieldUse:
+    """Which `--fields` paths matched something in the items shown.
+
+    `see(item)` for each item written; `unmatched()` then names each path that no item
+    had, with the closest path the items (or `known`) did have. Only paths that reach
+    below the top level are checked (`usage.credit`), and `nested_only=False` checks
+    every path (the rows of `jobs result`, whose keys are free-form).
+    """
+
+    def __init__(
+        self, paths: Sequence[str], *, known: Iterable[str] = (), nested_only: bool = True
+    ) -> None:
+        self._pending = [p for p in paths if (not nested_only or "." in p) and p not in _VIRTUAL]
+        self._known: dict[str, None] = dict.fromkeys(known)
+        self._sample = 0
+        self.items = 0
+
+    def see(self, item: Any) -> None:
+        self.items += 1
+        if not self._pending or not isinstance(item, Mapping):
+            return
+        self._pending = [p for p in self._pending if not has_path(item, p)]
+        if self._pending and self._sample < 50:  # the paths to suggest from
+            self._sample += 1
+            _paths_of(item, "", self._known)
+
+    def unmatched(self) -> list[tuple[str, str | None]]:
+        """(path, closest known path or None) for each path no item had."""
+        if not self.items:
+            return []
+        import difflib
+
+        out: list[tuple[str, str | None]] = []
+        candidates = [k for k in self._known if k not in self._pending]
+        for path in self._pending:
+            close = difflib.get_close_matches(path, candidates, n=1, cutoff=0.6)
+            out.append((path, close[0] if close else None))
+        return out
+
+
+def unmatched_warnings(use: FieldUse, what: str = "job") -> list[str]:
+    """One line per path of `use` that matched nothing: `--fields usage.credit matched
+    nothing in the 3 jobs shown (did you mean usage.credits?)`."""
+    lines = []
+    for path, close in use.unmatched():
+        shown = f"the {what}" if use.items == 1 else f"the {use.items} {what}s"
+        line = f"--fields {path} matched nothing in {shown} shown"
+        if close:
+            line += f" (did you mean {close}?)"
+        lines.append(line)
+    return lines

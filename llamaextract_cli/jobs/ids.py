@@ -15,7 +15,7 @@ IDs are kept in the order given, each once. Pure apart from reading the stream.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO
 
 from llamaextract_cli.errors import UsageError
@@ -23,8 +23,24 @@ from llamaextract_cli.errors import UsageError
 STDIN = "-"
 
 
-def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> list[str]:
-    """The job IDs of a command: its arguments, or stdin's lines for `-`."""
+def pipe_hint(command: Callable[..., str] | None) -> str:
+    """`pipe them in, e.g. lx jobs list -o jsonl | lx jobs get -`, with the run's global
+    options. In the error's one line: a usage error is one line (the brief's rule)."""
+    build = command or (lambda *args: " ".join(["lx", *args]))
+    return (
+        f"pipe them in, e.g. {build('jobs', 'list', '-o', 'jsonl')} | {build('jobs', 'get', '-')}"
+    )
+
+
+def from_args(
+    args: Sequence[str],
+    stdin: IO[str],
+    *,
+    stdin_isatty: bool,
+    command: Callable[..., str] | None = None,
+) -> list[str]:
+    """The job IDs of a command: its arguments, or stdin's lines for `-` (`command`
+    builds the example printed when stdin cannot be read: `Session.command`)."""
     if STDIN in args:
         if len(args) > 1:
             raise UsageError(
@@ -34,18 +50,18 @@ def from_args(args: Sequence[str], stdin: IO[str], *, stdin_isatty: bool) -> lis
         if stdin_isatty:
             raise UsageError(
                 "'-' reads job IDs from stdin, but stdin is a terminal",
-                hint="pipe them in: lx jobs list -o jsonl | lx jobs get -",
+                hint=pipe_hint(command),
             )
-        return unique(parse_lines(_read_lines(stdin)))
+        return unique(parse_lines(_read_lines(stdin, command)))
     ids = [a.strip() for a in args]
     if any(not i for i in ids):
         raise UsageError("a job ID is empty", hint="check the shell variable you passed")
     return unique(ids)
 
 
-def _read_lines(stdin: IO[str] | None) -> list[str]:
+def _read_lines(stdin: IO[str] | None, command: Callable[..., str] | None = None) -> list[str]:
     """Every line of stdin; a closed or unreadable stdin (`<&-`) is a usage error."""
-    hint = "pipe them in: lx jobs list -o jsonl | lx jobs get -"
+    hint = pipe_hint(command)
     if stdin is None or getattr(stdin, "closed", False):  # Python sets None for a closed fd 0
         raise UsageError("'-' reads job IDs from stdin, but stdin is closed", hint=hint)
     try:

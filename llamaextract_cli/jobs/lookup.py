@@ -8,7 +8,7 @@ flags or else the profile, and the jobs from concurrent GETs (`api.batch`), one
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llamaextract_cli.errors import ExitStatus, JobsFailed, NotFoundError, UsageError
@@ -23,22 +23,10 @@ def job_ids(state: Session, args: Sequence[str]) -> list[str]:
     from llamaextract_cli.jobs.ids import STDIN, from_args
 
     env = state.env
-    ids = from_args(args, env.stdin, stdin_isatty=bool(env.stdin_isatty))
+    ids = from_args(args, env.stdin, stdin_isatty=bool(env.stdin_isatty), command=state.command)
     if not ids and list(args) == [STDIN]:
         env.warn("lx: no job IDs on stdin; nothing to do")
     return ids
-
-
-def one_id(state: Session, arg: str) -> str:
-    """The job ID argument, or the one ID on stdin for `-` (of `lx jobs result`)."""
-    from llamaextract_cli.jobs.ids import from_args
-
-    env = state.env
-    ids = from_args([arg], env.stdin, stdin_isatty=bool(env.stdin_isatty))
-    if len(ids) != 1:
-        got = "no job ID" if not ids else f"{len(ids)} job IDs"  # never 1: one ID is what it takes
-        raise UsageError(f"lx jobs result takes one job; stdin held {got}")
-    return ids[0]
 
 
 def scope_params(
@@ -96,8 +84,10 @@ def fetch_one(state: Session, job_id: str, project_id: str | None, org: str | No
     return outcome.value
 
 
-def completed_result(job: Mapping[str, Any]) -> Any:
-    """The job's extract_result; JobsFailed (exit 1) when it has none to give."""
+def completed_result(job: Mapping[str, Any], command: Callable[..., str] | None = None) -> Any:
+    """The job's extract_result; JobsFailed (exit 1) when it has none to give.
+
+    `command` builds the advice printed with it (`Session.command`)."""
     job_id, status = job.get("id", "?"), job.get("status")
     if status != "COMPLETED":
         if status == "FAILED":
@@ -105,9 +95,12 @@ def completed_result(job: Mapping[str, Any]) -> Any:
             raise JobsFailed(f"job {job_id} is FAILED, so it has no result: {why}")
         if status == "CANCELLED":
             raise JobsFailed(f"job {job_id} is CANCELLED, so it has no result")
+        build = command or (lambda *args: " ".join(["lx", *args]))
         raise JobsFailed(
             f"job {job_id} is {status}, so it has no result yet",
-            hint=f"lx jobs wait {job_id} && lx jobs result {job_id}",
+            hint="wait for it, then read it",
+            command=f"{build('jobs', 'wait', str(job_id))} && "
+            f"{build('jobs', 'result', str(job_id))}",
         )
     result = job.get("extract_result")
     if result is None:

@@ -304,7 +304,7 @@ def wait_jobs(
     except KeyboardInterrupt:
         raise Interrupted(
             "interrupted; stopped waiting, the jobs keep running",
-            hint="lx jobs cancel ID stops a job",
+            hint="`jobs cancel JOB_ID` stops a job",
         ) from None
 
 

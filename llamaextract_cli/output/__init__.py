@@ -10,8 +10,9 @@
 
 Formats: `json` (one array, streamed), `jsonl` (one object a line), `csv`,
 `tsv` (header, then one row per item; see `output.delimited` for the
-flattening rule) and `table` (a streaming fixed-width table; see
-`output.table`). Renderers write only to the stream they are given and know
+flattening rule), `table` (a streaming fixed-width table fitted to the
+terminal; see `output.table`) and `wide` (the same table with every column
+whole, whatever the width). Renderers write only to the stream they are given and know
 nothing of HTTP. Each format's module is imported only when that format is
 asked for; none of them imports rich.
 
@@ -32,9 +33,9 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from llamaextract_cli.output.columns import Column
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
+from llamaextract_cli.choices import FORMATS, TABLE_FORMATS
 
-__all__ = ["FORMATS", "Column", "Renderer", "make_renderer"]
+__all__ = ["FORMATS", "TABLE_FORMATS", "Column", "Renderer", "make_renderer"]
 
 
 class Renderer(Protocol):
@@ -58,13 +59,17 @@ def make_renderer(
     width: int | None = None,
     now: datetime | None = None,
     absolute_times: bool = False,
+    constant: Mapping[str, str] | None = None,
 ) -> Renderer:
     """The renderer of `fmt` writing to `stream`.
 
     `fields`: validated `--fields` paths (`fields.parse_fields`). `columns`:
-    explicit columns; they win over `fields`. `color`, `width`, `now` and
-    `absolute_times` only matter to the table (`width` defaults to COLUMNS or
-    the terminal's width; `now` to the current time, for "3m ago").
+    explicit columns; they win over `fields`. `color`, `width`, `now`,
+    `absolute_times` and `constant` only matter to the tables
+    (`width` defaults to COLUMNS or the terminal's width; `now` to the current
+    time, for "3m ago"; `constant`: column name -> the value the query fixes for
+    every row, e.g. {"status": "FAILED"}). A table decides its layout when first
+    flushed: flush once the first page is written.
     """
     from llamaextract_cli.output.columns import columns_for_fields
 
@@ -89,17 +94,20 @@ def make_renderer(
         from llamaextract_cli.output.delimited import TsvRenderer
 
         return TsvRenderer(stream, cols or CSV_COLUMNS)
-    if fmt == "table":
-        from llamaextract_cli.output.columns import TABLE_COLUMNS
+    if fmt in TABLE_FORMATS:
+        from llamaextract_cli.output.columns import TABLE_COLUMNS, WIDE_COLUMNS
         from llamaextract_cli.output.table import TableRenderer
 
+        wide = fmt == "wide"
         return TableRenderer(
             stream,
-            cols or TABLE_COLUMNS,
+            cols or (WIDE_COLUMNS if wide else TABLE_COLUMNS),
             color=color,
             width=width,
             now=now,
             absolute_times=absolute_times,
+            wide=wide,
+            constant=constant if cols is None else None,  # only the default columns give way
         )
     raise ValueError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
 

@@ -51,6 +51,8 @@ def report(stream: IO[str], action: Action, plan: Sequence[Change], dry_run: boo
             line = f"lx: job {c.id} not found"
         elif c.error is not None:
             line = f"lx: {c.error}" if c.error.startswith(c.id) else f"lx: {c.id}: {c.error}"
+            if c.command:  # alone on its line: it runs when pasted
+                line += f"\n  {c.command}"
         elif dry_run:
             line = f"would {action.verb} {c.id} ({c.status})"
         else:

@@ -4,8 +4,9 @@ A `Column` names a value and how to get it from an item (a dot path into a
 job, a plain key of a row, or any function), plus hints for the table: its
 header, its kind (text, status, time, duration), whether it may be
 truncated, whether it takes the slack of the terminal width, and whether it may
-be dropped on a narrow terminal. The same spec feeds every format: csv and
-tsv write `name` as the header and the raw value; the table formats it.
+be dropped on a narrow terminal, and whether a value too long for its column
+continues on a second line (error messages). The same spec feeds every format:
+csv and tsv write `name` as the header and the raw value; the table formats it.
 """
 
 from __future__ import annotations
@@ -35,7 +36,12 @@ class Column:
     - ``min_width``: a table never truncates it below this width.
     - ``truncate``: False for values that must stay whole (IDs, statuses).
     - ``flex``: takes the slack; shrunk first when the terminal is narrow.
-    - ``drop``: >0 lets a narrow table leave the column out; higher goes first.
+    - ``drop``: >0 makes the column secondary: a table shows it only when it fits
+      whole beside every other column at its natural width; lower is kept first.
+    - ``wrap``: a value longer than a column narrower than ``keep + 1`` cells is
+      not cut: the words that fit stay in the column and the rest continues on an
+      indented line of its own (error messages: their first ``keep`` characters
+      are always on the screen at 80 columns).
     """
 
     name: str
@@ -47,6 +53,8 @@ class Column:
     truncate: bool = True
     flex: bool = False
     drop: int = 0
+    wrap: bool = False
+    keep: int = 0
     get: Getter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,12 +77,23 @@ class Column:
         return cls(name=key, getter=lambda item, _k=key: item.get(_k), **options)
 
 
+ERROR_KEEP = 40  # characters of an error message always on the screen at 80 columns
+_WHOLE: dict[str, Any] = {"truncate": False}  # IDs are never cut
+_ERROR: dict[str, Any] = {"min_width": 20, "flex": True, "wrap": True, "keep": ERROR_KEEP}
+
 _PATH_PRESETS: dict[str, dict[str, Any]] = {
-    "id": {"truncate": False},
+    "id": _WHOLE,
     "status": {"kind": "status", "min_width": 9, "truncate": False},
     "created_at": {"kind": "time", "min_width": 8},
     "updated_at": {"kind": "time", "min_width": 8},
     "duration_seconds": {"kind": "duration", "min_width": 8},
+    "input": _WHOLE,
+    "file_input": _WHOLE,
+    "document_input_value": _WHOLE,
+    "configuration_id": _WHOLE,
+    "project_id": _WHOLE,
+    "extract_metadata.parse_job_id": _WHOLE,
+    "error_message": _ERROR,
 }
 
 
@@ -95,15 +114,35 @@ def config_label(job: Mapping[str, Any]) -> str | None:
     return "inline" if job.get("configuration") is not None else None
 
 
-# `lx jobs list` in a terminal.
+# `lx jobs list` in a terminal. ID, STATUS, CREATED and ERROR always; the error gets
+# the width they leave. DURATION, INPUT, CONFIG (in that order) only when they fit whole
+# beside the whole error messages: input and configuration are IDs, never cut.
 TABLE_COLUMNS: tuple[Column, ...] = (
     Column("id", header="ID", truncate=False),
     Column("status", header="STATUS", kind="status", min_width=9, truncate=False),
-    Column("input", getter=job_input, header="INPUT", min_width=20, flex=True, drop=1),
-    Column("config", getter=config_label, header="CONFIG", min_width=14, flex=True, drop=3),
+    Column("input", getter=job_input, header="INPUT", truncate=False, drop=2),
+    Column("config", getter=config_label, header="CONFIG", truncate=False, drop=3),
     Column("created_at", header="CREATED", kind="time", min_width=8),
+    Column("duration", getter=job_duration_seconds, header="DURATION", kind="duration", drop=1),
+    Column("error_message", header="ERROR", **_ERROR),
+)
+
+# `-o wide`: every column, whole, whatever the width (the terminal wraps long lines).
+WIDE_COLUMNS: tuple[Column, ...] = (
+    *TABLE_COLUMNS[:5],
+    Column("updated_at", header="UPDATED", kind="time", min_width=8),
+    *TABLE_COLUMNS[5:],
+)
+
+# `lx jobs watch`: the time that matters is the last change.
+WATCH_COLUMNS: tuple[Column, ...] = (
+    TABLE_COLUMNS[0],
+    TABLE_COLUMNS[1],
+    Column("updated_at", header="UPDATED", kind="time", min_width=8),
+    Column("created_at", header="CREATED", kind="time", min_width=8, drop=1),
     Column("duration", getter=job_duration_seconds, header="DURATION", kind="duration", drop=2),
-    Column("error_message", header="ERROR", min_width=20, flex=True),
+    Column("input", getter=job_input, header="INPUT", truncate=False, drop=3),
+    TABLE_COLUMNS[-1],
 )
 
 # `lx jobs list -o csv|tsv` without --fields.

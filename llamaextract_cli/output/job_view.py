@@ -2,9 +2,12 @@
 
 What a person looks for first: the status (in colour), when it started and how
 long it took, what it read, how it was configured, what it cost, why it failed,
-and the start of its result (`RESULT_LINES` lines of pretty JSON, then a hint
-to `lx jobs result ID`). Every value from the API goes in as plain `Text`, never
-as markup, so brackets in data stay brackets. rich is imported here only.
+and the start of its result: with field metadata, its values one a line with
+their confidence and cited page (`confidence_view`); without, `RESULT_LINES` lines
+of pretty JSON. When there is more, the command that prints it all follows the panel
+on the hint stream, alone on its line, never wrapped. Every value from the API goes
+in as plain `Text`, never as markup, so brackets in data stay brackets. rich is
+imported here only.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
+from llamaextract_cli.output.confidence_view import has_values, value_lines, values_cut
 from llamaextract_cli.output.text import plural
 from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
 
@@ -41,8 +45,11 @@ def render_jobs(
     color: bool,
     now: datetime,
     width: int | None = None,
+    result_commands: Mapping[str, str] | None = None,
+    hints: IO[str] | None = None,
 ) -> None:
-    """Print one panel per job to `stream`."""
+    """Print one panel per job to `stream`; after a panel whose result was cut, the
+    job's command of `result_commands` (built by the caller) on `hints`."""
     from rich.console import Console
 
     console = Console(
@@ -55,17 +62,29 @@ def render_jobs(
         emoji=False,
     )
     for job in jobs:
-        console.print(job_panel(job, now))
+        console.print(job_panel(job, now, console.width))
+        command = (result_commands or {}).get(str(job.get("id")))
+        if command and hints is not None and result_cut(job):
+            if has_values(job):
+                command += " --metadata"  # every value, each with its confidence
+            stream.flush()
+            print(f"the whole result of {job.get('id')}:\n  {command}", file=hints, flush=True)
 
 
-def job_panel(job: Mapping[str, Any], now: datetime) -> RenderableType:
+def job_panel(job: Mapping[str, Any], now: datetime, width: int = 80) -> RenderableType:
+    """The panel; with field metadata, the result's values below the grid, full width."""
+    from rich.console import Group
     from rich.panel import Panel
     from rich.text import Text
 
     status = str(job.get("status") or "?")
     style = STATUS_STYLES.get(status, "")
+    body: RenderableType = _grid(job, now)
+    values = value_lines(job, width - 4) if has_values(job) else []
+    if values:
+        body = Group(body, Text("Result", style="bold"), *values)
     return Panel(
-        _grid(job, now),
+        body,
         title=Text(str(job.get("id", "?")), style="bold"),
         title_align="left",
         border_style=style or "none",
@@ -119,7 +138,7 @@ def _rows(job: Mapping[str, Any], now: datetime) -> list[tuple[str, Any]]:
         ("Usage", usage_summary(job)),
         ("Credits", credits_summary(job)),
         ("Error", _error_text(job.get("error_message"))),
-        ("Result", result_preview(job)),
+        ("Result", None if has_values(job) else result_preview(job)),
     ]
     rows.extend((label, value) for label, value in optional if value not in (None, ""))
     return rows
@@ -218,10 +237,22 @@ def result_preview(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> Any
         return None
     from rich.text import Text
 
-    lines = json.dumps(job["extract_result"], indent=2, ensure_ascii=False).splitlines()
+    lines = _result_lines(job)
     text = Text("\n".join(lines[:max_lines]), no_wrap=True, overflow="ellipsis")
     if len(lines) > max_lines:
         more = plural(len(lines) - max_lines, "more line")
-        hint = f"\n… {more}: lx jobs result {job.get('id', 'ID')}"
-        text.append(hint, style="dim")
+        text.append(f"\n… {more} (see below)", style="dim")
     return text
+
+
+def _result_lines(job: Mapping[str, Any]) -> list[str]:
+    return json.dumps(job["extract_result"], indent=2, ensure_ascii=False).splitlines()
+
+
+def result_cut(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> bool:
+    """Whether the panel shows only the start of the job's result."""
+    if job.get("extract_result") is None:
+        return False
+    if has_values(job):
+        return values_cut(job)
+    return len(_result_lines(job)) > max_lines

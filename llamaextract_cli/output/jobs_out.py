@@ -70,13 +70,28 @@ def write_jobs(
     renderer.close()
 
 
-def write_panels(stream: IO[str], jobs: Sequence[Mapping[str, Any]], *, color: bool) -> None:
-    """The terminal view of `jobs get`: one rich panel per job."""
+def write_panels(
+    stream: IO[str],
+    jobs: Sequence[Mapping[str, Any]],
+    *,
+    color: bool,
+    result_commands: Mapping[str, str] | None = None,
+    hints: IO[str] | None = None,
+) -> None:
+    """The terminal view of `jobs get`: one rich panel per job; where a result is cut,
+    the command that prints it whole (`result_commands`, by job ID) on `hints`."""
     from datetime import datetime, timezone
 
     from llamaextract_cli.output.job_view import render_jobs
 
-    render_jobs(jobs, stream, color=color, now=datetime.now(timezone.utc))
+    render_jobs(
+        jobs,
+        stream,
+        color=color,
+        now=datetime.now(timezone.utc),
+        result_commands=result_commands,
+        hints=hints,
+    )
 
 
 def write_failures(stream: IO[str], outcomes: Sequence[Outcome[Any]]) -> None:

@@ -80,7 +80,7 @@ def write_result(
     if isinstance(result, list):
         assert fmt is not None, "an array is written in the format in effect"
         return write_rows(stream, result, fmt, fields, pretty=pretty, color=color)
-    if fmt in ("csv", "tsv", "table"):
+    if fmt in ("csv", "tsv", "table", "wide"):
         return write_rows(stream, [result], fmt, fields, pretty=pretty, color=color)
     if fmt == "jsonl":
         from llamaextract_cli.output.encode import dumps

@@ -1,22 +1,37 @@
 """A streaming terminal table: fixed widths, one line per row, no rich.
 
 Widths are decided once, from the terminal width and a sample of the first
-rows (up to `SAMPLE_ROWS`, or fewer when the caller flushes or closes first),
-then every later row is written as it comes, so 10,000 rows cost about what
-csv costs and memory stays flat.
+rows (up to `SAMPLE_ROWS`, or fewer when the caller flushes or closes first:
+listings flush once the first page is in), then every later row is written as it comes, so 10,000
+rows cost about what csv costs and memory stays flat.
 
-Fitting the width: each column starts at its natural width (header, sampled
-values and its `min_width`, whichever is widest). When the total is too wide,
-the flexible columns (INPUT, CONFIG, ERROR, and every `--fields` column but
-id, status and times) shrink, widest first, down to their minimum; if that is
-not enough, droppable columns leave in order (CONFIG, then DURATION, then
-INPUT); then any truncatable column shrinks, down to 5 cells, and what still
-does not fit overflows. The last column is never padded and may use all the
-width left. A value longer than its column ends with `…`; IDs and statuses
-are never cut. Control characters in values (newlines, tabs, escape
-sequences, bidirectional overrides) become one space per run, so a value can
-neither break the line nor drive the terminal. Wide (East Asian) characters
-count as two cells.
+Fitting the width, by what the reader needs:
+
+1. A column whose value the query fixes (`constant`: STATUS under a single
+   `--status`) gives up its space; the first header names the value once
+   (`ID (all FAILED)`), and a row that disagrees says so in its last column.
+2. Every other column without `drop` is always shown (ID, STATUS, CREATED,
+   ERROR). The secondary ones (DURATION, INPUT, CONFIG, in that order) are added
+   only when they fit whole beside every column at its natural width (the
+   widest of header and sampled values), so the error messages keep the width
+   the others leave.
+3. What is still too wide shrinks: the flexible columns first (error
+   messages, `--fields` values), widest first, down to their minimum; then
+   any truncatable column down to 5 cells; what still does not fit overflows.
+   The last column is never padded and may use all the width left.
+
+A value longer than its column ends with `…`, except in a `wrap` column
+narrower than `keep + 1` cells (error messages): the words that fit stay in the
+column and the rest continues on an indented line of its own, so the first 40
+characters of every error are on the screen at 80 columns. IDs (job, input,
+configuration) and statuses are never cut.
+
+`wide` (`-o wide`): every column at its full length, none dropped, nothing cut,
+whatever the width; the terminal wraps long lines.
+
+Control characters in values (newlines, tabs, escape sequences, bidirectional
+overrides) become one space per run, so a value can neither break the line nor
+drive the terminal. Wide (East Asian) characters count as two cells.
 """
 
 from __future__ import annotations
@@ -34,6 +49,7 @@ from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_ap
 SAMPLE_ROWS = 100
 HARD_MIN = 5  # the narrowest a truncatable column gets when nothing else helps
 GAP = "  "
+INDENT = "    "  # the continuation line of a wrapped value
 EMPTY = "-"
 ELLIPSIS = "…"
 
@@ -121,6 +137,19 @@ def terminal_width(stream: IO[str] | None = None) -> int:
     return 80
 
 
+def split_words(text: str, width: int) -> tuple[str, str]:
+    """The longest run of whole words of `text` within `width` cells, and the rest."""
+    head, used = "", 0
+    words = text.split(" ")
+    for n, word in enumerate(words):
+        w = display_width(word) + (1 if n else 0)
+        if used + w > width:
+            return head, " ".join(words[n:]).lstrip(" ")
+        head += (" " if n else "") + word
+        used += w
+    return head, ""
+
+
 class TableRenderer:
     def __init__(
         self,
@@ -131,6 +160,8 @@ class TableRenderer:
         width: int | None = None,
         now: datetime | None = None,
         absolute_times: bool = False,
+        wide: bool = False,
+        constant: Mapping[str, str] | None = None,
     ) -> None:
         self._stream = stream
         self._columns = list(columns)
@@ -138,6 +169,13 @@ class TableRenderer:
         self._width = max(width if width is not None else terminal_width(stream), 20)
         self._now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
         self._absolute = absolute_times
+        self._wide = wide
+        # Columns whose value the query fixes (none in wide: every column is shown).
+        self._constant = {
+            i: str(constant[c.name])
+            for i, c in enumerate(self._columns)
+            if constant and not wide and c.name in constant
+        }
         self._sample: list[list[str]] = []
         self._widths: list[int] | None = None  # per column; -1 = dropped
         self._closed = False
@@ -205,35 +243,48 @@ class TableRenderer:
             excess -= step
         return widths, excess
 
+    def _headers(self) -> list[str]:
+        headers = [str(c.header) for c in self._columns]
+        if self._constant:
+            first = next(i for i in range(len(headers)) if i not in self._constant)
+            named = ", ".join(f"all {v}" for v in self._constant.values())
+            headers[first] = f"{headers[first]} ({named})"
+        return headers
+
     def _layout(self) -> list[int]:
         cols = self._columns
-        natural = []
+        headers = self._headers()
+        natural, content = [], []
         for i, col in enumerate(cols):
-            w = max([display_width(str(col.header))] + [display_width(r[i]) for r in self._sample])
+            w = max([display_width(headers[i])] + [display_width(r[i]) for r in self._sample])
+            content.append(w)
             w = max(w, col.min_width)
             # A column that is never cut (IDs, statuses) keeps its width even beyond the
             # terminal's, so that its header and cells stay aligned; the line overflows.
-            natural.append(min(w, self._width) if col.truncate else w)
+            natural.append(min(w, self._width) if col.truncate and not self._wide else w)
+        if self._wide:
+            return natural
+        # Never narrower than the header: a header is never chopped.
         mins = [
-            natural[i] if not c.truncate else min(c.min_width, natural[i])
+            natural[i] if not c.truncate else max(min(c.min_width, natural[i]), len(headers[i]))
             for i, c in enumerate(cols)
         ]
-        visible = list(range(len(cols)))
-        while True:
-            flex = [i for i in visible if cols[i].flex and cols[i].truncate]
-            widths, excess = self._shrink(visible, natural, mins, flex)
-            if excess <= 0:
-                break
-            droppable = [i for i in visible if cols[i].drop > 0]
-            if droppable and len(visible) > 1:
-                visible.remove(max(droppable, key=lambda i: (cols[i].drop, i)))
-                continue
-            # Still too wide: every truncatable column may shrink to HARD_MIN cells;
-            # what still does not fit overflows.
+        shown = [i for i in range(len(cols)) if i not in self._constant]
+        visible = [i for i in shown if cols[i].drop == 0]
+        for extra in sorted((i for i in shown if cols[i].drop > 0), key=lambda i: cols[i].drop):
+            trial = sorted([*visible, extra])
+            if sum(content[i] for i in trial) + len(GAP) * (len(trial) - 1) <= self._width:
+                visible = trial
+        if not visible:
+            visible = shown[:1] or [0]
+        flex = [i for i in visible if cols[i].flex and cols[i].truncate]
+        widths, excess = self._shrink(visible, natural, mins, flex)
+        if excess > 0:
+            # Still too wide: every truncatable column may shrink to HARD_MIN cells
+            # (never below its header); what still does not fit overflows.
             pool = [i for i in visible if cols[i].truncate]
-            hard = [min(m, HARD_MIN) for m in mins]
+            hard = [max(min(m, HARD_MIN), len(headers[i])) for i, m in enumerate(mins)]
             widths, excess = self._shrink(visible, natural, hard, pool)
-            break
         result = [-1] * len(cols)
         for i in visible:
             result[i] = widths[i]
@@ -245,8 +296,14 @@ class TableRenderer:
         visible = [i for i, w in enumerate(widths) if w >= 0]
         self._visible = visible
         self._last = visible[-1]
-        header = [str(self._columns[i].header) for i in visible]
-        self._emit_cells(header, status_index=None, indexes=visible)
+        cols = self._columns
+        # A wrapped value continues on its own line only where the column cannot show
+        # `keep` characters; elsewhere it is cut with `…`.
+        self._wrap = {
+            i for i in visible if cols[i].wrap and not self._wide and widths[i] <= cols[i].keep
+        }
+        headers = self._headers()
+        self._emit_cells([headers[i] for i in visible], status_index=None, indexes=visible)
         status = [i for i in visible if self._columns[i].kind == "status"]
         self._status_index = status[0] if status and self._color else None
         sample, self._sample = self._sample, []
@@ -256,6 +313,12 @@ class TableRenderer:
     # --- writing ---------------------------------------------------------------
 
     def _emit(self, cells: list[str]) -> None:
+        if self._constant:
+            odd = [f"{cells[i]}" for i, value in self._constant.items() if cells[i] != value]
+            if odd:  # a server that ignored the filter: the row says what it is
+                cells = list(cells)
+                last = cells[self._last]
+                cells[self._last] = f"[{', '.join(odd)}] {'' if last == EMPTY else last}".strip()
         self._emit_cells([cells[i] for i in self._visible], self._status_index, self._visible)
 
     def _emit_cells(self, texts: list[str], status_index: int | None, indexes: list[int]) -> None:
@@ -264,18 +327,28 @@ class TableRenderer:
         cols = self._columns
         parts = []
         last = self._last
+        rest = ""
+        wide = self._wide
         for text, i in zip(texts, indexes, strict=True):
             w = widths[i]
             tw = display_width(text)
-            if tw > w and cols[i].truncate:
-                text, tw = truncate(text, w)
+            if tw > w and not wide:
+                if i in self._wrap:
+                    text, rest = split_words(text, w)
+                    tw = display_width(text)
+                elif cols[i].truncate:
+                    text, tw = truncate(text, w)
             pad = "" if i == last else " " * (w - tw)
             if i == status_index:
                 code = STATUS_COLORS.get(text)
                 if code:
                     text = code + text + RESET
             parts.append(text + pad)
-        self._stream.write(GAP.join(parts) + "\n")
+        line = GAP.join(parts)
+        if rest:
+            more, _ = truncate(rest, self._width - len(INDENT))
+            line = line.rstrip(" ") + "\n" + INDENT + more
+        self._stream.write(line + "\n")
 
     def write(self, item: Mapping[str, Any]) -> None:
         cells = [fmt(item) for fmt in self._formatters]
@@ -287,6 +360,7 @@ class TableRenderer:
             self._emit(cells)
 
     def flush(self) -> None:
+        """Push the rows out (ending the sample: call it once the first page is in)."""
         if self._widths is None and self._sample:
             self._start()
         self._stream.flush()

@@ -1,7 +1,7 @@
-"""Terminal views of `stats`, `errors` and `watch`, drawn with rich (imported inside).
+"""Terminal views of `stats` and `errors`, drawn with rich (imported inside).
 
 Every view is readable without colour: bars use one glyph per status (with a
-legend), changed rows carry a `*` marker, numbers are always printed.
+legend), numbers are always printed. The live view of `watch` is `output.watch_view`.
 """
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ def _legend(statuses: Iterable[str]) -> Text:
 # ---------------------------------------------------------------------- stats
 
 
-def _window_text(window: Mapping[str, Any]) -> str:
+def window_text(window: Mapping[str, Any]) -> str:
     since = window.get("since")
     until = window.get("until")
     right = until[:16].replace("T", " ") if until else "now"
@@ -150,7 +150,7 @@ def stats_header(stats: Mapping[str, Any]) -> list[Text]:
 
     by_status = stats["by_status"]
     finished = sum(by_status.get(s, 0) for s in ("COMPLETED", "FAILED", "CANCELLED"))
-    first = Text(_window_text(stats["window"]), style="bold")
+    first = Text(window_text(stats["window"]), style="bold")
     line = Text()
     line.append(f"{stats['total']:,}", style="bold")
     line.append(" jobs  ·  ")
@@ -333,16 +333,20 @@ def _ago(raw: Any, now: datetime) -> str:
     return humanize_age((now - when).total_seconds()) if when else "-"
 
 
-def errors_table(groups: Sequence[Mapping[str, Any]], width: int, now: datetime) -> RenderableType:
+def errors_table(
+    groups: Sequence[Mapping[str, Any]], width: int, now: datetime, *, full: bool = False
+) -> RenderableType:
     """COUNT, SHARE, LAST SEEN, PATTERN (cut to the width), the example job ID.
 
     Below 140 columns the example job goes on a second line under its pattern.
+    `full` (`-o wide`): the patterns whole and the example in its own column,
+    whatever the width.
     """
     from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    wide = width >= 140
+    wide = full or width >= 140
     rows = [
         [f"{g['count']:,}", _pct(g.get("share")), _ago(g.get("last_seen"), now)] for g in groups
     ]
@@ -351,6 +355,8 @@ def errors_table(groups: Sequence[Mapping[str, Any]], width: int, now: datetime)
     example_w = max([len("EXAMPLE JOB"), *map(len, examples)]) if wide else 0
     used = sum(w + 3 for w in fixed) + (example_w + 3 if wide else 0)
     pattern_w = max(width - used - 1, 12)
+    if full:
+        pattern_w = max([len("PATTERN"), *(len(str(g["pattern"])) for g in groups)])
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for header, w in zip(_ERR_HEADERS, fixed, strict=True):
         justify = "left" if header == "LAST SEEN" else "right"
@@ -378,75 +384,11 @@ _ERR_HEADERS = ("COUNT", "SHARE", "LAST SEEN")
 
 
 def render_errors(
-    console: Console, groups: Sequence[Mapping[str, Any]], total: int, now: datetime
-) -> None:
-    console.print(errors_table(groups, console.width, now))
-
-
-# ---------------------------------------------------------------------- watch
-
-
-def watch_view(
-    jobs: Sequence[Mapping[str, Any]],
-    changed: set[str],
-    *,
-    columns: Sequence[Any],
-    refreshed: datetime,
-    interval: float,
+    console: Console,
+    groups: Sequence[Mapping[str, Any]],
+    total: int,
     now: datetime,
-    width: int,
-) -> RenderableType:
-    """The live table: newest first, changed rows marked, a footer of counts."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, width=width)
-    table.add_column(" ", no_wrap=True, width=1)
-    for col in columns:
-        table.add_column(
-            col.header,
-            no_wrap=True,
-            overflow="ellipsis" if col.truncate else "fold",
-            ratio=1 if col.flex else None,
-            min_width=col.min_width,
-        )
-    counts: dict[str, int] = {}
-    for job in jobs:
-        status = str(job.get("status"))
-        counts[status] = counts.get(status, 0) + 1
-        mark = job.get("id") in changed
-        cells: list[Any] = ["*" if mark else ""]
-        for col in columns:
-            cells.append(_cell(col, job, now))
-        table.add_row(*cells, style="reverse" if mark else None)
-    footer = Text()
-    for status in [*STATUSES, *(s for s in counts if s not in STATUSES)]:
-        if counts.get(status):
-            footer.append(f"{status} {counts[status]}", style=_style(status))
-            footer.append("  ")
-    footer.append(
-        f"· {len(changed)} changed (*) · refreshed {refreshed.strftime('%H:%M:%S')} UTC "
-        f"every {interval:g}s · Ctrl-C stops",
-        style="bright_black",
-    )
-    footer.no_wrap = True
-    footer.overflow = "ellipsis"
-    return Group(table, footer)
-
-
-def _cell(col: Any, job: Mapping[str, Any], now: datetime) -> Any:
-    from rich.text import Text
-
-    value = col.get(job)
-    if value is None:
-        return "-"
-    if col.kind == "status":
-        return Text(str(value), style=_style(str(value)))
-    if col.kind == "time":
-        return _ago(value, now)
-    if col.kind == "duration":
-        return humanize_duration(float(value)) if isinstance(value, (int, float)) else "-"
-    text = str(value)
-    return " ".join(text.split())
+    *,
+    wide: bool = False,
+) -> None:
+    console.print(errors_table(groups, console.width, now, full=wide))

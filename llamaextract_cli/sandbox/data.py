@@ -13,7 +13,7 @@ import zlib
 from array import array
 from typing import Any
 
-from llamaextract_cli.sandbox import documents, failures
+from llamaextract_cli.sandbox import documents, failures, metadata
 from llamaextract_cli.sandbox.configs import PARSE_RATE, TIER_RATE, ConfigSpec
 from llamaextract_cli.sandbox.configs import inline_config as _inline_config
 from llamaextract_cli.sandbox.configs import saved_configs as _saved_configs
@@ -37,6 +37,7 @@ DAY_MS = 86_400_000
 WINDOW_MS = 30 * DAY_MS
 NO_ERROR = 255
 N_INLINE_CONFIGS = 40
+META_SEED = 1 << 64  # job seed + this: the seed of a job's field metadata (a stream apart)
 
 
 def input_pages(value: str) -> int:
@@ -261,8 +262,15 @@ class Dataset:
             result, per_page = _result(cfg, rng, created, pages)
             out_tokens = rng.randint(60, 400) + 45 * (len(result) if per_page else 1)
             if flags & EXPAND_METADATA:
+                # from an RNG of its own: asking for metadata changes no other byte
                 meta = {
-                    "field_metadata": _field_metadata(cfg, rng, result, pages),
+                    "field_metadata": metadata.field_metadata(
+                        cfg,
+                        result,
+                        seed=self.jseed[rank] + META_SEED,
+                        doc_pages=input_pages(value),
+                        shape=shape,
+                    ),
                     "parse_job_id": parse_job_id,
                     "parse_tier": parse_tier,
                 }
@@ -313,22 +321,6 @@ def _result(cfg: ConfigSpec, rng: random.Random, created: int, pages: int) -> tu
     if cfg.extraction_target == "per_page":
         return documents.page_results(cfg.kind, rng, created, max(1, min(pages, 12))), True
     return documents.rows(cfg.kind, rng, created, rng.randint(1, 25)), True
-
-
-def _field_metadata(cfg: ConfigSpec, rng: random.Random, result: Any, pages: int) -> Any:
-    cite, conf = bool(cfg.cite_sources), bool(cfg.confidence_scores)
-    if not (cite or conf):
-        return None
-    if cfg.extraction_target == "per_doc":
-        return {"document_metadata": documents.field_metadata(result, rng, 1, cite, conf)}
-    key = "page_metadata" if cfg.extraction_target == "per_page" else "row_metadata"
-    n = max(len(result), 1)
-    return {
-        key: [
-            documents.field_metadata(item, rng, 1 + i * max(pages, 1) // n, cite, conf)
-            for i, item in enumerate(result)
-        ]
-    }
 
 
 def _cumulative(weights: tuple[int, ...]) -> list[float]:

@@ -1,4 +1,4 @@
-"""What the emulated jobs extract: JSON Schemas, results that conform to them, field metadata.
+"""What the emulated jobs extract: JSON Schemas and results that conform to them.
 
 Four document kinds (invoices, receipts, contracts, resumes), each with scalar fields and one
 array of rows (what `per_table_row` extracts). Every value is plain JSON (str, int, float,
@@ -331,22 +331,3 @@ def page_results(kind: str, rng: random.Random, base_ms: int, pages: int) -> lis
                 doc[key] = None
         out.append(doc)
     return out
-
-
-def _entry(value: Any, rng: random.Random, page: int, cite: bool, conf: bool) -> JsonObj:
-    e: JsonObj = {}
-    if cite:
-        text = "" if value is None else str(value)[:48]
-        e["citation"] = [{"page": page, "matching_text": text}] if text else []
-    if conf:
-        e["confidence"] = 0.0 if value is None else round(rng.uniform(0.52, 0.999), 3)
-    return e
-
-
-def field_metadata(value: Any, rng: random.Random, page: int, cite: bool, conf: bool) -> Any:
-    """Per-field metadata mirroring the result's structure (citation and/or confidence)."""
-    if isinstance(value, dict):
-        return {k: field_metadata(v, rng, page, cite, conf) for k, v in value.items()}
-    if isinstance(value, list):
-        return [field_metadata(v, rng, page, cite, conf) for v in value]
-    return _entry(value, rng, page, cite, conf)

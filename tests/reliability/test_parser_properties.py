@@ -227,8 +227,11 @@ def test_the_cli_takes_a_value_or_names_the_flag(lx: Runner, since: str, fields:
     _tally("cli: --since/--fields pairs")
     r = lx("--profile", "sandbox", "jobs", "list", "-L", "1", "--since", since, "--fields", fields)
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr, r.stderr
-    if r.code == 0:
-        assert r.stderr == ""
+    if r.code == 0:  # at most the warning that a --fields path matched nothing (issue 12)
+        assert all(
+            re.fullmatch(r"lx: warning: --fields \S+ matched nothing in the job shown.*", line)
+            for line in r.stderr.splitlines()
+        ), r.stderr
         return
     assert r.code == 2, r.stderr
     lines = r.stderr.splitlines()

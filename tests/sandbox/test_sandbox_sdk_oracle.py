@@ -16,6 +16,10 @@ import httpx
 import llama_cloud
 import pytest
 from llama_cloud import LlamaCloud
+from llama_cloud.types.beta.extracted_data import (
+    ExtractedFieldMetadata,
+    parse_extracted_field_metadata,
+)
 from sandbox_support import NOW, NOW_S
 
 from llamaextract_cli.sandbox.app import SandboxApp
@@ -181,6 +185,132 @@ def test_get(client: LlamaCloud, everything: list[Job]) -> None:
         assert got.configuration == job.configuration
     with pytest.raises(llama_cloud.NotFoundError):
         client.extract.get("ext-00000000-0000-4000-8000-000000000000")
+
+
+# ---------------------------------------------------------------- field metadata
+
+TARGETS = ("per_doc", "per_page", "per_table_row")
+
+
+def sdk_leaves(parsed: Any) -> int:
+    """Leaf entries of the SDK's own parse; anything else left in it is a failure."""
+    if isinstance(parsed, ExtractedFieldMetadata):
+        return 1
+    if isinstance(parsed, dict):
+        return sum(sdk_leaves(v) for v in parsed.values())
+    if isinstance(parsed, list):
+        return sum(sdk_leaves(v) for v in parsed)
+    raise AssertionError(f"the SDK left a non-entry in the map: {parsed!r}")
+
+
+def field_maps(job: Job, seed_shape: bool = False) -> list[dict[str, Any]]:
+    """The per-field maps of a completed job, checked against its result and target."""
+    fm = job.extract_metadata.field_metadata
+    target = job.configuration.extraction_target
+    result = job.extract_result
+    known = {"document_metadata", "page_metadata", "row_metadata"}
+    if target == "per_doc":
+        if seed_shape:  # the older answer: the field map right under field_metadata
+            assert fm.document_metadata is None and fm.page_metadata is None
+            assert list(fm.model_extra or {}) == list(result)
+            return [fm.to_dict()]
+        assert fm.page_metadata is None and fm.row_metadata is None
+        assert list(fm.document_metadata) == list(result)
+        return [fm.document_metadata]
+    assert not (fm.model_extra or {}).keys() & set(result[0] if result else {})
+    items = fm.page_metadata if target == "per_page" else fm.row_metadata
+    assert fm.document_metadata is None and len(known - set(fm.to_dict())) == 2
+    assert items is not None and len(items) == len(result)
+    return items
+
+
+def check_field_metadata(jobs: list[Job], seed_shape: bool = False) -> None:
+    leaves: Counter[str] = Counter()
+    for job in jobs:
+        if job.status != "COMPLETED":
+            continue
+        assert job.extract_metadata is not None and job.extract_result is not None
+        cfg = job.configuration
+        fm = job.extract_metadata.field_metadata
+        if not (cfg.cite_sources or cfg.confidence_scores):
+            assert fm is None
+            continue
+        for raw in field_maps(job, seed_shape):
+            if seed_shape:  # SDK 2.19 knows the key as `citation`
+                raw = rename_citations(raw)
+            leaves[cfg.extraction_target] += sdk_leaves(parse_extracted_field_metadata(raw))
+    assert set(leaves) == set(TARGETS) and min(leaves.values()) > 100
+
+
+def rename_citations(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {("citation" if k == "citations" else k): rename_citations(v)
+                for k, v in value.items()}  # fmt: skip
+    if isinstance(value, list):
+        return [rename_citations(v) for v in value]
+    return value
+
+
+def test_field_metadata_validates_and_the_sdk_parses_it(client: LlamaCloud) -> None:
+    full = list(client.extract.list(expand=["configuration", "extract_metadata"], page_size=100))
+    assert {j.configuration.extraction_target for j in full} == set(TARGETS)
+    check_field_metadata(full)
+    # get answers the same metadata as the list, for a job of every target
+    for target in TARGETS:
+        listed = next(
+            j
+            for j in full
+            if j.status == "COMPLETED"
+            and j.configuration.extraction_target == target
+            and j.extract_metadata.field_metadata is not None
+        )
+        got = client.extract.get(listed.id, expand=["configuration", "extract_metadata"])
+        assert got.extract_metadata == listed.extract_metadata
+        assert got.extract_result == listed.extract_result
+        field_maps(got)
+
+
+class InputAsFileInput(httpx.BaseTransport):
+    """Adds `file_input` (the one key SDK 2.19 requires that the seed shape lacks), so that
+    the SDK can validate everything else of a seed-shape answer strictly."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        resp = self.inner.handle_request(request)
+        resp.read()
+        body = resp.json()
+        for job in body.get("items", [body]):
+            assert "file_input" not in job
+            job["file_input"] = job["document_input_value"]
+        return httpx.Response(resp.status_code, json=body, request=request)
+
+
+@pytest.mark.parametrize("carrier", ["socket", "in-process"])
+def test_seed_shape_field_metadata_validates_and_the_sdk_parses_it(carrier: str) -> None:
+    app = make_app(api_shape="seed")
+    srv = SandboxServer(app).start() if carrier == "socket" else None
+    try:
+        if srv is not None:
+            inner: httpx.BaseTransport = httpx.HTTPTransport()
+            url = srv.url
+        else:
+            inner, url = SandboxTransport(app), "http://sandbox.invalid"
+        client = sdk(url, httpx.Client(transport=InputAsFileInput(inner)))
+        full = list(
+            client.extract.list(expand=["configuration", "extract_metadata"], page_size=100)
+        )
+        assert len(full) == 604
+        assert {j.configuration.extraction_target for j in full} == set(TARGETS)
+        check_field_metadata(full, seed_shape=True)
+        done = next(j for j in full if j.status == "COMPLETED")
+        got = client.extract.get(done.id, expand=["configuration", "extract_metadata"])
+        assert got.extract_metadata == done.extract_metadata
+        client.close()
+    finally:
+        if srv is not None:
+            srv.stop()
 
 
 # ---------------------------------------------------------------- mutations (own apps)

@@ -82,7 +82,9 @@ def serve(
         typer.Option(
             "--api-shape",
             help="Job shape: `current` (file_input, top-level usage: what the service "
-            "sends today) or `seed` (document_input_value, as the seed reference page).",
+            "sends today) or `seed` (document_input_value, as the seed reference page; "
+            "field metadata the older way: per_doc fields right under field_metadata, "
+            "`citations`).",
             metavar="current|seed",
         ),
     ] = "current",

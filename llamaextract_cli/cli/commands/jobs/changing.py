@@ -36,7 +36,7 @@ ResultsFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        click_type=Choice(("json", "jsonl", "csv", "tsv", "table"), case_sensitive=False),
+        click_type=Choice(("json", "jsonl", "csv", "tsv", "table", "wide"), case_sensitive=False),
         help="Also print one result per job on stdout in this format (default: nothing on stdout).",
         show_default=False,
     ),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
+from llamaextract_cli import choices
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
@@ -19,6 +21,7 @@ from llamaextract_cli.cli.options import (
     PageTokenOpt,
     job_filters,
     parse_field_list,
+    with_expansions,
 )
 from llamaextract_cli.errors import UsageError
 
@@ -34,8 +37,21 @@ Examples:
   lx jobs list --status FAILED --since 24h          # in a terminal
   lx jobs list --since 7d -o jsonl | jq -r .id      # in a pipe (jsonl is the default there)
   lx jobs list -s failed -s cancelled -f id,status,error_message -o csv
+  lx jobs list --status FAILED -o wide              # every column whole
   lx jobs list --all --since 1h --status FAILED --fail-if-any >/dev/null || alert
   lx --profile sandbox jobs list                    # the built-in emulator, no account
+
+In a terminal the table shows ID, STATUS, CREATED and ERROR, the error getting the
+width they leave: where its column cannot hold 40 characters (80 columns) the rest of
+the message continues on an indented line. DURATION, INPUT and CONFIG come in only
+when they fit whole: IDs are never cut. Under a single --status the STATUS column
+gives way and the header names it once (ID (all FAILED)). -o wide shows every column
+whole, whatever the width. When --limit stops a listing with more left, the command
+for the next page is printed on stderr, alone on its line: it runs when pasted.
+
+--fields: a path that no job shown had (usage.credit) is named on stderr at the end,
+with the closest known path; configuration.* and extract_metadata.* fetch that
+expansion themselves.
 
 On failure json/jsonl/csv output holds whole records only; `-o json` is then left
 without its closing bracket, so a JSON parser fails instead of reading a partial list.
@@ -90,7 +106,9 @@ def list_jobs(
     if limit is not None and all_:
         raise UsageError("--limit and --all contradict each other", hint="use one of them")
     field_list = parse_field_list(fields)
-    filters = state.scoped(filters)
+    # A field that needs an expansion asks for it (`-f configuration.tier`).
+    expand = with_expansions(filters.expand, field_list, choices.LIST_EXPAND)
+    filters = replace(state.scoped(filters), expand=expand)
     if watch:
         from llamaextract_cli.cli.commands.jobs.watching import run_watch
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import shlex
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -26,12 +25,15 @@ def stream_jobs(
 ) -> int:
     """List jobs to stdout; returns how many were written."""
     from llamaextract_cli.api.pager import Listing, iter_jobs
-    from llamaextract_cli.output import make_renderer
+    from llamaextract_cli.cli.options import field_use, warn_unmatched
+    from llamaextract_cli.output import TABLE_FORMATS, make_renderer
 
     env = state.env
+    use = field_use(fields)
     fmt = state.output_format(output)
     client = state.client()
     info = Listing()
+    size = state.page_size(page_size)
     renderer = make_renderer(
         fmt,
         env.stdout,
@@ -39,6 +41,8 @@ def stream_jobs(
         color=state.stdout_color,
         now=datetime.now(timezone.utc),
         absolute_times=absolute,
+        # What the query fixes gives up its column (STATUS under one --status).
+        constant={"status": filters.statuses[0]} if len(filters.statuses) == 1 else None,
     )
     count = 0
     ids: list[str] = []
@@ -46,17 +50,21 @@ def stream_jobs(
         client,
         filters,
         limit=limit,
-        page_size=state.page_size(page_size),
+        page_size=size,
         trim=page_size is None,  # an explicit --page-size is sent as given
         token=page_token,
         info=info,
     )
     pages_seen = 0
+    # A table's layout is decided from the whole first page: no flush before it is in.
+    first_page = (min(size, limit) if limit else size) if fmt in TABLE_FORMATS else 1
     try:
         for job in jobs:
             renderer.write(job)
             count += 1
-            if info.pages != pages_seen or count % 100 == 0:
+            if use is not None:
+                use.see(job)
+            if count >= first_page and (info.pages != pages_seen or count % 100 == 0):
                 pages_seen = info.pages
                 renderer.flush()  # a page's rows reach the terminal or pipe as they arrive
             if len(ids) < 200 and isinstance(job, dict) and isinstance(job.get("id"), str):
@@ -67,6 +75,7 @@ def stream_jobs(
     finally:
         jobs.close()
     renderer.close()
+    warn_unmatched(env, use)
     _remember(state, ids)
     if env.stderr_isatty:
         if count == 0:
@@ -78,11 +87,11 @@ def stream_jobs(
 
 def _hint_more(state: State, count: int, token: str | None, command: str) -> None:
     if token:
-        args = [a for a in state.argv if a]
-        resume = " ".join(shlex.quote(a) for a in _without_token(args))
-        state.env.warn(
-            f"showing the first {_jobs(count)}; more match. Next page: "
-            f"lx {resume} --page-token {shlex.quote(token)}  (or --all)"
+        # The run's own command line (its global options included), resumed after the
+        # last job shown.
+        state.env.hint(
+            f"showing the first {_jobs(count)}; more match. Next page (or --all):",
+            state.rerun("--page-token", token, drop=("--page-token",)),
         )
     else:
         state.env.warn(f"showing the first {_jobs(count)}; more match (use --limit N or --all)")
@@ -92,22 +101,6 @@ def _jobs(count: int) -> str:
     from llamaextract_cli.output.text import plural
 
     return plural(count, "job")
-
-
-def _without_token(args: list[str]) -> list[str]:
-    out: list[str] = []
-    skip = False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a == "--page-token":
-            skip = True
-            continue
-        if a.startswith("--page-token="):
-            continue
-        out.append(a)
-    return out
 
 
 def _remember(state: State, ids: list[str]) -> None:

@@ -62,7 +62,9 @@ Takes the filters of `jobs list` (the status is always FAILED). Without --since,
 
 -o json: a list of groups {pattern, count, share, first_seen, last_seen,
 example_job_id, example_message, job_ids (newest first, up to --ids-per-group)};
--o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated).
+-o jsonl: one group a line; -o csv/tsv: one row per group (job_ids space-separated);
+-o wide: the table with the patterns whole, whatever the width. In a terminal the
+command showing the largest group's example job follows on stderr, alone on its line.
 
 \b
 Examples:
@@ -78,7 +80,7 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _window(filters: JobFilter) -> tuple[JobFilter, Window]:
+def window_for(filters: JobFilter) -> tuple[JobFilter, Window]:
     from llamaextract_cli.jobs.stats import default_window
 
     window = default_window(filters.since, filters.until, bool(filters.job_ids), utcnow())
@@ -100,20 +102,20 @@ def _width(state: State) -> int:
     return terminal_width(state.env.stdout)
 
 
-def console_for(state: State) -> Any:
+def console_for(state: State, *, width: int | None = None) -> Any:
     from llamaextract_cli.output.triage_view import make_console
 
     color = state.stdout_color
     return make_console(
         state.env.stdout,
-        width=_width(state),
+        width=width or _width(state),
         color=color,
         terminal=bool(state.env.stdout_isatty),
         environ=state.env.environ,
     )
 
 
-def _write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any = None) -> None:
+def write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any = None) -> None:
     from llamaextract_cli.output import make_renderer
     from llamaextract_cli.output.columns import Column
 
@@ -150,7 +152,7 @@ def stats(
 
     state = get_state(ctx)
     fmt = state.output_format(output)
-    filters, window = _window(state.scoped(filters))
+    filters, window = window_for(state.scoped(filters))
     filters = replace(filters, expand=tuple(dict.fromkeys((*filters.expand, "configuration"))))
     acc = StatsAccumulator(window)
     jobs = _jobs(state, filters, page_size)
@@ -169,13 +171,13 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
         state.env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
         state.env.stdout.flush()
         return
-    if fmt == "table":
+    if fmt in ("table", "wide"):
         from llamaextract_cli.output.triage_view import render_stats
 
         chosen = by or "configuration"
         render_stats(console_for(state), result, acc.rows(chosen), chosen)
         return
-    _write_rows(state, fmt, acc.rows(by or ("hour" if acc.hourly() else "day")))
+    write_rows(state, fmt, acc.rows(by or ("hour" if acc.hourly() else "day")))
 
 
 @app.command("errors", help=ERRORS_HELP)
@@ -210,7 +212,7 @@ def errors(
             hint="drop --status, or use 'lx jobs list --status ...'",
         )
     fmt = state.output_format(output)
-    filters, window = _window(state.scoped(filters))
+    filters, window = window_for(state.scoped(filters))
     filters = replace(filters, statuses=("FAILED",))
     acc = ErrorGroups(ids_per_group)
     jobs = _jobs(state, filters, page_size)
@@ -238,18 +240,21 @@ _ERROR_COLUMNS = (
 
 def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
     groups = acc.groups(limit)
-    if fmt == "table":
+    if fmt in ("table", "wide"):
         from llamaextract_cli.output.text import plural
         from llamaextract_cli.output.triage_view import render_errors
 
         if not groups:
             state.env.warn("no FAILED jobs match")
             return
-        render_errors(console_for(state), groups, acc.total, utcnow())
+        wide = fmt == "wide"  # every column whole, whatever the width: the terminal wraps
+        console = console_for(state, width=10_000 if wide else None)
+        render_errors(console, groups, acc.total, utcnow(), wide=wide)
         shown = f" (showing {len(groups)})" if len(groups) < len(acc) else ""
-        state.env.warn(
+        state.env.hint(
             f"{plural(acc.total, 'failed job')} in {plural(len(acc), 'group')}{shown}. "
-            f"Details: lx jobs get {groups[0]['example_job_id']}"
+            "Details of the largest group's example:",
+            state.command("jobs", "get", str(groups[0]["example_job_id"])),
         )
         return
     columns = None
@@ -258,4 +263,4 @@ def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
 
         columns = [Column.for_key(k) for k in _ERROR_COLUMNS]
         columns.append(Column("job_ids", getter=lambda g: " ".join(g.get("job_ids") or ())))
-    _write_rows(state, fmt, groups, columns)
+    write_rows(state, fmt, groups, columns)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from llamaextract_cli import choices
 from llamaextract_cli.api.query import JobFilter  # at run time: job_filters reads the signature
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
@@ -59,7 +60,7 @@ FinalFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        click_type=Choice(("table", "json", "jsonl", "csv", "tsv"), case_sensitive=False),
+        click_type=Choice(choices.FORMATS, case_sensitive=False),
         help="Print the final jobs on stdout in this format (default: nothing on stdout; "
         "with -f alone, the format `lx jobs get` would use).",
         show_default=False,
@@ -121,9 +122,13 @@ def wait_cmd(
     wanted = _wanted(state, list(ids or ()), filters, max_jobs)
     if not wanted:
         return
-    # The final jobs on stdout carry their usage (credits): what a CI step keeps of a job.
+    from llamaextract_cli.cli.options import field_use, warn_unmatched, with_expansions
+
+    # The final jobs on stdout carry their usage (credits): what a CI step keeps of a job;
+    # and whatever expansion the fields need.
     printing = output is not None or field_list is not None
-    expand = ("usage",) if printing else ()
+    asked = ("usage",) if printing else ()
+    expand = with_expansions(asked, field_list, choices.GET_EXPAND)
     params = lookup.scope_params(state, expand, filters.project_id, filters.organization_id)
     display = wait_view.make_display(
         env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
@@ -156,6 +161,10 @@ def wait_cmd(
             color=state.stdout_color,
             pretty=bool(env.stdout_isatty),
         )
+        use = field_use(field_list)
+        for job in jobs if use is not None else ():
+            use.see(job)
+        warn_unmatched(env, use)
     if unknown:
         wait_view.write_not_found(env.stderr, unknown)
         raise typer.Exit(int(NotFoundError.exit_status))

@@ -46,9 +46,12 @@ TERMINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 WATCH_HELP = """Follow jobs as their status changes (the live form of `jobs list`).
 
 Polls the first page of the query (newest first, --limit jobs, default 30) every
---interval seconds. In a terminal: a live table, rows that changed since the last
-refresh highlighted and marked *, a footer counting jobs by status. Ctrl-C stops
-(exit 130). Off a terminal (or with -o jsonl/json): one JSON line per status change,
+--interval seconds. In a terminal: a live table with the column rules of `jobs list`
+(IDs and headers whole, an ERROR column when a job has an error, STATUS named once
+under a single --status), rows that changed since the last refresh highlighted and
+marked *, a footer counting jobs by status; never taller than the terminal (the
+footer counts the rows left out). Ctrl-C stops (exit 130). Off a terminal (or
+with -o jsonl/json): one JSON line per status change,
 {"id", "status", "previous_status", "updated_at", "observed_at"}, plus any
 --fields; the first poll reports every job with previous_status null.
 
@@ -126,6 +129,12 @@ def run_watch(
     until_terminal: bool = False,
 ) -> None:
     """Poll and report until interrupted, `count` polls, or every job is terminal."""
+    from dataclasses import replace
+
+    from llamaextract_cli.choices import LIST_EXPAND
+    from llamaextract_cli.cli.options import with_expansions
+
+    filters = replace(filters, expand=with_expansions(filters.expand, fields, LIST_EXPAND))
     fmt = state.output_format(output)
     if fmt in ("csv", "tsv"):
         raise UsageError(f"watch cannot write {fmt}", hint="use -o jsonl (or a terminal table)")
@@ -145,8 +154,9 @@ def run_watch(
         capacity=max(1000, 10 * size),
     )
     try:
-        if fmt == "table" and state.env.stdout_isatty:
-            _live(state, loop, fields, interval)
+        if fmt in ("table", "wide") and state.env.stdout_isatty:
+            one = filters.statuses[0] if len(filters.statuses) == 1 else None
+            _live(state, loop, fields, interval, {"status": one} if one else None)
         else:
             _stream(state, loop, fields)
     except KeyboardInterrupt:  # typer would turn it into a silent exit 130
@@ -175,14 +185,20 @@ def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None
             out.flush()
 
 
-def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval: float) -> None:
+def _live(
+    state: State,
+    loop: Iterator[Any],
+    fields: list[str] | None,
+    interval: float,
+    constant: dict[str, str] | None,
+) -> None:
     from rich.live import Live
 
     from llamaextract_cli.cli.commands.jobs.triage import console_for
-    from llamaextract_cli.output.columns import Column, columns_for_fields
-    from llamaextract_cli.output.triage_view import watch_view
+    from llamaextract_cli.output.columns import columns_for_fields
+    from llamaextract_cli.output.watch_view import watch_frame
 
-    columns = columns_for_fields(fields) if fields else _watch_columns(Column)
+    columns = columns_for_fields(fields) if fields else None
     console = console_for(state)
     first = True
     with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
@@ -190,7 +206,7 @@ def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval:
             now = datetime.fromtimestamp(observed, timezone.utc)
             changed = set() if first else {str(j.get("id")) for j, _ in changes}
             first = False
-            view = watch_view(
+            view = watch_frame(
                 jobs,
                 changed,
                 columns=columns,
@@ -198,21 +214,10 @@ def _live(state: State, loop: Iterator[Any], fields: list[str] | None, interval:
                 interval=interval,
                 now=now,
                 width=console.width,
+                height=console.height,
+                constant=None if fields else constant,
             )
             live.update(view, refresh=True)
-
-
-def _watch_columns(column: Any) -> list[Any]:
-    from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
-
-    return [
-        column("id", header="ID", truncate=False),
-        column("status", header="STATUS", kind="status", min_width=9, truncate=False),
-        column("input", getter=job_input, header="INPUT", min_width=8, flex=True),
-        column("created_at", header="CREATED", kind="time", min_width=8),
-        column("updated_at", header="UPDATED", kind="time", min_width=8),
-        column("duration", getter=job_duration_seconds, header="DURATION", kind="duration"),
-    ]
 
 
 @app.command("watch", help=WATCH_HELP)
