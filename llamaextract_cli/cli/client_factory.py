@@ -143,14 +143,6 @@ def make_client(
 
     key = api_key_override or settings.api_key
     if require_key and not key:
-        host = urlsplit(settings.base_url).hostname or ""
-        if settings.base_url.startswith("http://") and is_loopback(host):
-            # most likely `lx sandbox serve`, which takes any key (as the real API, it
-            # wants one): say so rather than send the reader to log in
-            raise AuthError(
-                f"no API key for profile '{settings.profile}'",
-                hint="a local `lx sandbox serve` takes any key: export LLAMA_CLOUD_API_KEY=llx-any",
-            )
         raise no_key_error(settings.profile, command)
     transport = None
     base_url = settings.base_url

@@ -168,7 +168,7 @@ def bad_values(path: tuple[str, ...], param: Any) -> list[str]:
         return ["", "bogus", " " + str(param.type.choices[0])]
     if path[-1:] == ("wait",) and long == "--timeout":
         return WAIT_TIMEOUT
-    if path[-1:] == ("result",) and long == "--fields":  # paths into rows: any name goes
+    if path[-1:] in (("result",), ("export",)) and long == "--fields":  # row paths: any name
         return ["", ",", "id,,status", "id."]
     if long in BY_MEANING:
         return BY_MEANING[long]
