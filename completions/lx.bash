@@ -36,123 +36,123 @@ _lx_spec() {
   case "$1" in
     '')
       _lx_subs='jobs auth config sandbox completion doctor'
-      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --version -V --help -h'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--profile -p --base-url --timeout --debug --no-color --allow-http --error-format --version -V --help -h'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete stats errors review watch'
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --interval --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --interval --profile -p --base-url --timeout --error-format '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --fields -f --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --expand --project --org --format -o --fields -f --profile -p --base-url --timeout '
+      _lx_opts='--expand --project --org --format -o --jq --fields -f --absolute --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --expand --project --org --format -o --jq --fields -f --profile -p --base-url --timeout --error-format '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --fields -f --metadata -m --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --project --org --format -o --fields -f --profile -p --base-url --timeout '
+      _lx_opts='--project --org --format -o --jq --fields -f --metadata -m --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --fields -f --profile -p --base-url --timeout --error-format '
       ;;
     'jobs export')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --fields -f --limit -L --page-size --page-token --profile -p --base-url --timeout --error-format '
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --fields -f --help -h --profile -p --base-url --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --fields -f --profile -p --base-url '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --jq --fields -f --help -h --profile -p --base-url --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --jq --fields -f --profile -p --base-url --error-format '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --profile -p --base-url --timeout --error-format '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --project --org --format -o --profile -p --base-url --timeout '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --profile -p --base-url --timeout --error-format '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --page-size --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --profile -p --base-url --timeout --error-format '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --page-size --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --profile -p --base-url --timeout --error-format '
       ;;
     'jobs review')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --page-size --profile -p --base-url --timeout --error-format '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --fields -f --profile -p --base-url --timeout '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --jq --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --jq --fields -f --profile -p --base-url --timeout --error-format '
       ;;
     'auth')
       _lx_subs='login logout status'
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'auth login')
       _lx_subs=''
-      _lx_opts='--with-token --base-url --eu --no-verify --help -h --profile -p --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --base-url --profile -p --timeout '
+      _lx_opts='--with-token --base-url --eu --no-verify --help -h --profile -p --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --base-url --profile -p --timeout --error-format '
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --no-check --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --format -o --profile -p --base-url --timeout '
+      _lx_opts='--format -o --jq --no-check --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --error-format '
       ;;
     'config')
       _lx_subs='list get set unset path'
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --format -o --profile -p --base-url --timeout '
+      _lx_opts='--format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --error-format '
       ;;
     'sandbox')
       _lx_subs='serve'
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --profile -p --base-url --timeout '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --profile -p --base-url --timeout --error-format '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
-      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'completion install')
       _lx_subs=''
-      _lx_opts='--force --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --profile -p --base-url --timeout '
+      _lx_opts='--force --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --error-format '
       ;;
     'doctor')
       _lx_subs=''
-      _lx_opts='--format -o --no-live --help -h --profile -p --base-url --timeout --debug --no-color --allow-http'
-      _lx_vopts=' --format -o --profile -p --base-url --timeout '
+      _lx_opts='--format -o --jq --no-live --help -h --profile -p --base-url --timeout --debug --no-color --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --error-format '
       ;;
     *)
       _lx_subs=''
@@ -168,6 +168,9 @@ _lx_optval() {
     '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs export|--profile'|'jobs export|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs review|--profile'|'jobs review|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p'|'doctor|--profile'|'doctor|-p')
       _lx_kind='p'
       ;;
+    '|--error-format'|'jobs|--error-format'|'jobs list|--error-format'|'jobs fields|--error-format'|'jobs get|--error-format'|'jobs result|--error-format'|'jobs export|--error-format'|'jobs wait|--error-format'|'jobs cancel|--error-format'|'jobs delete|--error-format'|'jobs stats|--error-format'|'jobs errors|--error-format'|'jobs review|--error-format'|'jobs watch|--error-format'|'auth|--error-format'|'auth login|--error-format'|'auth logout|--error-format'|'auth status|--error-format'|'config|--error-format'|'config list|--error-format'|'config get|--error-format'|'config set|--error-format'|'config unset|--error-format'|'config path|--error-format'|'sandbox|--error-format'|'sandbox serve|--error-format'|'completion|--error-format'|'completion bash|--error-format'|'completion zsh|--error-format'|'completion fish|--error-format'|'completion install|--error-format'|'doctor|--error-format')
+      _lx_kind='i:text json'
+      ;;
     'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')
       _lx_kind='i:PENDING THROTTLED RUNNING COMPLETED FAILED CANCELLED'
       ;;
@@ -181,7 +184,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata'
       ;;
     'jobs list|--format'|'jobs list|-o'|'jobs get|--format'|'jobs get|-o'|'jobs result|--format'|'jobs result|-o'|'jobs export|--format'|'jobs export|-o'|'jobs wait|--format'|'jobs wait|-o'|'jobs stats|--format'|'jobs stats|-o'|'jobs errors|--format'|'jobs errors|-o'|'jobs review|--format'|'jobs review|-o'|'jobs watch|--format'|'jobs watch|-o'|'config list|--format'|'config list|-o')
-      _lx_kind='i:table wide json jsonl csv tsv'
+      _lx_kind='i:table wide json jsonl yaml csv tsv'
       ;;
     'jobs list|--fields'|'jobs list|-f'|'jobs get|--fields'|'jobs get|-f'|'jobs result|--fields'|'jobs result|-f'|'jobs export|--fields'|'jobs export|-f'|'jobs wait|--fields'|'jobs wait|-f'|'jobs watch|--fields'|'jobs watch|-f')
       _lx_kind='l:id status created_at updated_at project_id input file_input document_input_value configuration_id error_message duration_seconds configuration configuration.data_schema configuration.advanced_citations configuration.cite_sources configuration.confidence_scores configuration.disable_cache configuration.extract_version configuration.version configuration.extraction_target configuration.lang configuration.max_pages configuration.parse_config_id configuration.parse_tier configuration.sheet_names configuration.spreadsheet_mode configuration.system_prompt configuration.target_pages configuration.tier extract_metadata extract_metadata.field_metadata extract_metadata.field_metadata.document_metadata extract_metadata.field_metadata.page_metadata extract_metadata.field_metadata.row_metadata extract_metadata.parse_job_id extract_metadata.parse_tier extract_result metadata metadata.usage metadata.usage.num_document_tokens metadata.usage.num_output_tokens metadata.usage.num_pages_extracted metadata.usage.num_pages_billed usage usage.credits usage.extract_credits usage.parse_credits'
@@ -190,7 +193,7 @@ _lx_optval() {
       _lx_kind='l:configuration extract_metadata usage'
       ;;
     'jobs cancel|--format'|'jobs cancel|-o'|'jobs delete|--format'|'jobs delete|-o')
-      _lx_kind='i:json jsonl csv tsv table wide'
+      _lx_kind='i:json jsonl yaml csv tsv table wide'
       ;;
     'jobs stats|--by')
       _lx_kind='i:status day hour configuration tier input-type'
@@ -217,7 +220,7 @@ _lx_argval() {
     'config set|1')
       case $_lx_prevarg in
         'format')
-          _lx_kind='w:table wide json jsonl csv tsv'
+          _lx_kind='w:table wide json jsonl yaml csv tsv'
           ;;
         'default_profile')
           _lx_kind='p'

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 STATUSES = ("PENDING", "THROTTLED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED")
 TERMINAL_STATUSES = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-FORMATS = ("table", "wide", "json", "jsonl", "csv", "tsv")
+FORMATS = ("table", "wide", "json", "jsonl", "yaml", "csv", "tsv")
 TABLE_FORMATS = frozenset({"table", "wide"})  # `wide`: the table with every column whole
+ERROR_FORMATS = ("text", "json")
 LIST_EXPAND = ("configuration", "extract_metadata")
 GET_EXPAND = ("configuration", "extract_metadata", "usage")
 INPUT_TYPES = ("file_id", "parse_job_id")

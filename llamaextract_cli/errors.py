@@ -22,13 +22,28 @@ class ExitStatus(IntEnum):
     INTERRUPTED = 130  # Ctrl-C / SIGTERM
 
 
+# `kind` of an error, by exit status (`--error-format json`); subclasses refine it.
+KINDS = {
+    ExitStatus.ERROR: "api",
+    ExitStatus.USAGE: "usage",
+    ExitStatus.AUTH: "auth",
+    ExitStatus.NOT_FOUND: "not_found",
+    ExitStatus.TIMEOUT: "timeout",
+    ExitStatus.INTERRUPTED: "interrupted",
+}
+
+
 class LxError(Exception):
     """A failure with a one-line message, an optional hint, and an exit status.
 
     `command`: a command to run next, printed alone on the line after the message so
-    that it can be pasted whole (built by the face with `State.command`)."""
+    that it can be pasted whole (built by the face with `State.command`). An error from
+    an HTTP answer also carries its status, the server's request ID and the Retry-After
+    it asked for (seconds), for `--error-format json`; None otherwise.
+    """
 
     exit_status: ExitStatus = ExitStatus.ERROR
+    kind_name: str | None = None  # None: the kind of the exit status
 
     def __init__(
         self, message: str, *, hint: str | None = None, command: str | None = None
@@ -37,6 +52,13 @@ class LxError(Exception):
         self.message = message
         self.hint = hint
         self.command = command
+        self.http_status: int | None = None
+        self.request_id: str | None = None
+        self.retry_after: float | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.kind_name or KINDS.get(self.exit_status, "api")
 
     def __str__(self) -> str:
         return self.message
@@ -72,10 +94,13 @@ class ApiError(LxError):
     ) -> None:
         super().__init__(message, hint=hint)
         self.status_code = status_code
+        self.http_status = status_code
 
 
 class NetworkError(ApiError):
     """Connection refused/reset/dropped, TLS failure or timeout, after retries."""
+
+    kind_name = "network"
 
 
 class ProtocolError(ApiError):
@@ -84,6 +109,14 @@ class ProtocolError(ApiError):
 
 class JobsFailed(LxError):
     """`jobs wait` / `jobs result` saw a job that did not complete."""
+
+    kind_name = "failed_job"
+
+
+class FilterFailed(LxError):
+    """`--jq` failed on a record (exit 1; the fix is in the expression: kind usage)."""
+
+    kind_name = "usage"
 
 
 class WaitTimeout(LxError):

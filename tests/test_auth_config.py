@@ -157,7 +157,7 @@ def test_config_unknown_key(run: Callable[..., Result], config: Path) -> None:
 @pytest.mark.parametrize(
     ("key", "value", "needle"),
     [
-        ("format", "xml", "one of table, wide, json, jsonl, csv, tsv"),
+        ("format", "xml", "one of table, wide, json, jsonl, yaml, csv, tsv"),
         ("page_size", "0", "from 1 to 100"),
         ("page_size", "abc", "whole number"),
         ("base_url", "ftp://example.com", "http(s) URL"),

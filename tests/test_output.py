@@ -138,8 +138,8 @@ def test_formats_are_the_cli_formats() -> None:
 
 
 def test_unknown_format_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="unknown output format 'yaml'"):
-        make_renderer("yaml", io.StringIO())
+    with pytest.raises(ValueError, match="unknown output format 'xml'"):
+        make_renderer("xml", io.StringIO())
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -364,7 +364,7 @@ def test_parse_setting_accepts(key: str, text: str, stored: object) -> None:
 @pytest.mark.parametrize(
     ("key", "text"),
     [
-        ("format", "yaml"),
+        ("format", "xml"),
         ("page_size", "-1"),
         ("page_size", "1e3"),
         ("page_size", "99999999999999"),

@@ -15,7 +15,7 @@ import httpx
 
 from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
-from llamaextract_cli.api.problems import error_for, reason
+from llamaextract_cli.api.problems import annotate, error_for, reason
 from llamaextract_cli.api.problems import reason as _reason
 from llamaextract_cli.errors import ApiError, LxError, NetworkError, NotFoundError, ProtocolError
 
@@ -129,11 +129,14 @@ class ApiClient:
                     f"the server answered {reason(status)} with a body that is not JSON "
                     f"({len(body)} bytes; truncated or from a proxy?)"
                 )
+                annotate(err, status, response.headers, self._clock())
                 verdict = retry.should_retry_header(response.headers)
                 if method == "GET" and verdict is not False:
                     return _Retryable(err, reason="an answer that is not JSON"), response.headers
                 raise err from None
-        error = error_for(status, body, ctype, attempts=attempt)
+        error = error_for(
+            status, body, ctype, attempts=attempt, headers=response.headers, now=self._clock()
+        )
         if self.policy.status_is_retryable(status, response.headers):
             return _Retryable(error, status, body, ctype), response.headers
         raise error
@@ -148,11 +151,13 @@ class ApiClient:
             page = self.request_json("GET", "/api/v2/extract", params)
         except NotFoundError as e:
             # No job ID is involved: a 404 here means the URL is not the API (exit 1).
-            raise ApiError(
+            err = ApiError(
                 f"{self.base_url}/api/v2/extract: {e.message}",
                 status_code=404,
                 hint="is the base URL right? see 'lx config get base_url' or --base-url",
-            ) from None
+            )
+            err.request_id, err.retry_after = e.request_id, e.retry_after
+            raise err from None
         if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
             raise ProtocolError("the server's list answer has no 'items' array")
         return page
@@ -192,10 +197,15 @@ class _Retryable:
     def final(self, attempts: int, budget: float | None = None) -> LxError:
         if self.status is not None:
             err = error_for(self.status, self.body, self.ctype, attempts=attempts)
+            # the last answer's request ID and Retry-After, as of when it came
+            err.request_id, err.retry_after = self.error.request_id, self.error.retry_after
         else:
             err = self.error
             if attempts > 1 and isinstance(err, ApiError):
+                old = err
                 err = type(err)(f"{err.message} (after {attempts} attempts)")
+                err.http_status = old.http_status
+                err.request_id, err.retry_after = old.request_id, old.retry_after
         if budget is not None:
             err.hint = f"gave up: retries would exceed {budget:.0f}s of waiting"
         return err

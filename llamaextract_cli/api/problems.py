@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 
 from llamaextract_cli.errors import ApiError, AuthError, LxError, NotFoundError, UsageError
@@ -57,6 +58,32 @@ def describe_body(body: bytes, content_type: str = "") -> str:
     return _one_line(json.dumps(detail))
 
 
+# Where a server names the request, for a support ticket (the first one present wins).
+REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-amzn-requestid", "x-correlation-id")
+
+
+def request_id(headers: Mapping[str, str] | None) -> str | None:
+    for name in REQUEST_ID_HEADERS:
+        value = (headers or {}).get(name)
+        if value and value.strip():
+            return value.strip()[:200]
+    return None
+
+
+def annotate(
+    error: LxError, status: int | None, headers: Mapping[str, str] | None, now: float
+) -> LxError:
+    """Give `error` what the answer said: HTTP status, request ID, Retry-After."""
+    from llamaextract_cli.api.retry import asked_seconds
+
+    if status is not None:
+        error.http_status = status
+    if headers is not None:
+        error.request_id = request_id(headers)
+        error.retry_after = asked_seconds(headers, now)
+    return error
+
+
 def error_for(
     status: int,
     body: bytes,
@@ -64,6 +91,23 @@ def error_for(
     *,
     what: str = "the API",
     attempts: int = 1,
+    headers: Mapping[str, str] | None = None,
+    now: float | None = None,
+) -> LxError:
+    """The error for an HTTP error answer, annotated with what its headers say."""
+    import time
+
+    error = _error_for(status, body, content_type, what=what, attempts=attempts)
+    return annotate(error, status, headers, time.time() if now is None else now)
+
+
+def _error_for(
+    status: int,
+    body: bytes,
+    content_type: str,
+    *,
+    what: str,
+    attempts: int,
 ) -> LxError:
     detail = describe_body(body, content_type)
     said = f": {detail}" if detail else ""

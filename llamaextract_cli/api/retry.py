@@ -12,6 +12,7 @@ Pure functions of their inputs (the random source and clock are passed in).
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -82,6 +83,33 @@ def server_wait(headers: Mapping[str, str], now: float) -> float | None:
     if 0 <= wait <= MAX_SERVER_WAIT:
         return wait
     return None
+
+
+def asked_seconds(headers: Mapping[str, str], now: float) -> float | None:
+    """What the server's retry-after-ms / Retry-After says, in seconds (no upper bound;
+    an HTTP date in the past is 0), for error reports; None when absent or unreadable."""
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            wait = float(ms) / 1000.0
+        except ValueError:
+            wait = -1.0
+        if math.isfinite(wait) and wait >= 0:
+            return wait
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
+    try:
+        wait = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        return max(round(when.timestamp() - now, 3), 0.0)
+    return wait if math.isfinite(wait) and wait >= 0 else None
 
 
 def backoff(retries_done: int, rand: Callable[[], float] = random.random) -> float:

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from llamaextract_cli import __version__
+from llamaextract_cli import __version__, choices
+from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands import auth, completion, config, doctor, jobs, sandbox
 from llamaextract_cli.cli.context import State, get_state
 from llamaextract_cli.cli.env import Env
@@ -24,6 +25,8 @@ Examples:
   lx jobs list --since 24h -o jsonl | jq -r .id
   lx jobs errors --since 7d                        # what is failing, how often
   lx jobs wait "$JOB" --timeout 10m || exit 1      # gate a CI step
+  lx jobs list --since 1h --jq .id                 # built-in jq: no jq binary needed
+  lx --error-format json jobs get "$JOB"           # a failure as one JSON object on stderr
 
 Global options go before or after the command: lx --profile eu jobs list and
 lx jobs list -p eu are the same (an option of the command itself wins: jobs wait
@@ -97,6 +100,17 @@ def root(
             help="Send the key over plain http:// to a host that is not loopback (unsafe).",
         ),
     ] = False,
+    error_format: Annotated[
+        str | None,
+        typer.Option(
+            "--error-format",
+            click_type=Choice(choices.ERROR_FORMATS, case_sensitive=False),
+            help="How a failure is reported on stderr: `text`, the one `lx: ...` line "
+            '[default], or `json`, one object {"error": {exit_status, kind, message, hint, '
+            "http_status, request_id, retry_after}} (env LX_ERROR_FORMAT). Warnings stay text.",
+            show_default=False,
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -105,6 +119,7 @@ def root(
     ] = False,
 ) -> None:
     state = get_state(ctx)
+    state.error_format = _error_format(state, error_format)
     state.profile = profile
     state.base_url = base_url
     state.timeout = timeout
@@ -112,6 +127,20 @@ def root(
     state.no_color = no_color
     state.allow_http = allow_http
     ctx.call_on_close(state.close)
+
+
+def _error_format(state: State, flag: str | None) -> str:
+    if flag:
+        return flag.lower()
+    env = state.env.environ.get("LX_ERROR_FORMAT", "").strip().lower()
+    if env and env not in choices.ERROR_FORMATS:
+        from llamaextract_cli.errors import UsageError
+
+        raise UsageError(
+            f"LX_ERROR_FORMAT={env!r} is not an error format",
+            hint=f"use one of {', '.join(choices.ERROR_FORMATS)}",
+        )
+    return env or "text"
 
 
 app.add_typer(jobs.app, name="jobs")

@@ -28,6 +28,7 @@ class State:
     no_color: bool = False
     allow_http: bool = False
     argv: list[str] = field(default_factory=list)  # the run's arguments, for resume hints
+    error_format: str | None = None  # text|json, once the root's options are read
     _settings: Resolved | None = None
     _client: ApiClient | None = None
 
@@ -152,6 +153,13 @@ class State:
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+    def fail_line(self, error: Any) -> None:
+        """One failure line on stderr (an `LxError`) in the run's --error-format, for
+        failures that do not end the run (an ID among several not found)."""
+        from llamaextract_cli.output.error_line import write_error
+
+        write_error(self.env.stderr, self.error_format or "text", error)
 
 
 def get_state(ctx: Any) -> State:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
+from llamaextract_cli.output.error_line import COMMAND_INDENT
+
 
 def _isatty(stream: IO[str] | None) -> bool:
     try:
@@ -54,6 +56,3 @@ class Env:
         """A hint naming a command on stderr: `message`, then the command alone on the
         next line, indented, never wrapped by us (it runs when pasted)."""
         print(f"{message}\n{COMMAND_INDENT}{command}", file=self.stderr, flush=True)
-
-
-COMMAND_INDENT = "  "  # a command printed as advice, on its own line

@@ -11,7 +11,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli import __version__
@@ -23,19 +23,60 @@ if TYPE_CHECKING:
 
 
 _err_stream: list[IO[str]] = []
+_err_format: list[str] = []
+_err_state: list[State | None] = []
 
 
-def _print_error(message: str, hint: str | None = None, command: str | None = None) -> None:
-    line = f"lx: {message}"
-    if hint:
-        line += f" ({hint})"
-    if command:  # each alone on its line, so that it is pasted whole
-        from llamaextract_cli.cli.env import COMMAND_INDENT
+def _print_error(
+    message: str,
+    hint: str | None = None,
+    *,
+    exit_status: int = ExitStatus.ERROR,
+    error: LxError | None = None,
+) -> None:
+    """The failure line, as text or JSON (`--error-format`); every known key masked."""
+    from llamaextract_cli.errors import KINDS
+    from llamaextract_cli.output.error_line import format_error, format_line
 
-        line += "".join(f"\n{COMMAND_INDENT}{c}" for c in command.splitlines())
+    fmt = _current_error_format()
+    if error is not None:
+        line = format_error(fmt, error)
+    else:
+        try:
+            kind = KINDS.get(ExitStatus(exit_status), "api")
+        except ValueError:
+            kind = "api"
+        line = format_line(fmt, exit_status=exit_status, kind=kind, message=message, hint=hint)
     stream = _err_stream[-1] if _err_stream else sys.stderr
     with contextlib.suppress(OSError, ValueError):
-        print(redact_known(line), file=stream, flush=True)  # an exception may quote a key
+        print(line, file=stream, flush=True)
+
+
+def error_format_of(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """`--error-format` as written on the command line (anywhere before `--`), else
+    LX_ERROR_FORMAT, else text: what the boundary uses when parsing failed before the
+    root's options were read."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--error-format" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--error-format="):
+            value = arg.split("=", 1)[1]
+        else:
+            continue
+        return "json" if value.strip().lower() == "json" else "text"
+    return "json" if environ.get("LX_ERROR_FORMAT", "").strip().lower() == "json" else "text"
+
+
+def _current_error_format() -> str:
+    """The root's --error-format / LX_ERROR_FORMAT once parsed (State.error_format), else
+    what the command line says (`error_format_of`)."""
+    state = _err_state[-1] if _err_state else None
+    chosen = getattr(state, "error_format", None)
+    if chosen:
+        return str(chosen)
+    return _err_format[-1] if _err_format else "text"
 
 
 def _print_traceback() -> None:
@@ -105,17 +146,26 @@ def run(argv: Sequence[str], state: State | None = None) -> int:
     Tests may pass a prepared `State` (streams, a client on a fake clock).
     """
     _err_stream.append(state.env.stderr if state is not None else sys.stderr)
+    environ = state.env.environ if state is not None else os.environ
+    _err_format.append(error_format_of(argv, environ))
+    _err_state.append(state)
     try:
         return _run(argv, state)
     finally:
         _err_stream.pop()
+        _err_format.pop()
+        _err_state.pop()
 
 
 def _run(argv: Sequence[str], state: State | None) -> int:
     debug = "--debug" in argv
     what = _not_utf8(argv)
     if what is not None:
-        _print_error(f"{what} is not UTF-8 text", "check the variable or file it came from")
+        _print_error(
+            f"{what} is not UTF-8 text",
+            "check the variable or file it came from",
+            exit_status=ExitStatus.USAGE,
+        )
         return ExitStatus.USAGE
     try:
         from typer.exceptions import Abort
@@ -128,21 +178,31 @@ def _run(argv: Sequence[str], state: State | None) -> int:
         exc = click_exceptions()
         command = get_root_command(state=state)
         _guard(command)
-        command.context_settings["obj"].argv = list(argv)
+        obj = command.context_settings["obj"]
+        obj.argv = list(argv)
+        _err_state[-1] = obj
         args = hoist(command, argv)
         try:
             rv = command.main(args=args, prog_name="lx", standalone_mode=False)
         except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git
-            print(e.ctx.get_help(), file=sys.stderr)
+            if _current_error_format() == "json":
+                cmd = e.ctx.command_path
+                _print_error(
+                    "a command is missing", f"see '{cmd} --help'", exit_status=ExitStatus.USAGE
+                )
+            else:
+                print(e.ctx.get_help(), file=sys.stderr)
             return ExitStatus.USAGE
         except exc.UsageError as e:
-            _print_error(*usage_words(e, command, *reached(command, args)))
+            _print_error(
+                *usage_words(e, command, *reached(command, args)), exit_status=ExitStatus.USAGE
+            )
             return ExitStatus.USAGE
         except Abort:  # typer 0.28 keeps Abort outside its vendored click
-            _print_error("aborted")
+            _print_error("aborted", exit_status=ExitStatus.INTERRUPTED)
             return ExitStatus.INTERRUPTED
         except exc.ClickException as e:
-            _print_error(e.format_message())
+            _print_error(e.format_message(), exit_status=e.exit_code)
             return e.exit_code
         if isinstance(rv, int):
             return rv
@@ -150,10 +210,10 @@ def _run(argv: Sequence[str], state: State | None) -> int:
     except LxError as e:
         if debug:
             _print_traceback()
-        _print_error(e.message, e.hint, e.command)
+        _print_error(e.message, e.hint, error=e)
         return e.exit_status
     except KeyboardInterrupt:
-        _print_error("interrupted")
+        _print_error("interrupted", exit_status=ExitStatus.INTERRUPTED)
         return ExitStatus.INTERRUPTED
     except (BrokenPipeError, _PipeClosed):
         _silence_stdout()

@@ -28,8 +28,9 @@ FormatOpt = Annotated[
         click_type=Choice(choices.FORMATS, case_sensitive=False),
         help="Output format: table (fitted to the terminal: IDs whole, error messages "
         "first, INPUT/CONFIG only when they fit), wide (every column whole, whatever the "
-        "width), json, jsonl, csv, tsv. Default: table on a terminal, jsonl when piped "
-        "(LX_FORMAT or the profile's `format` setting change the default).",
+        "width), json, jsonl, yaml (the values of json, a document per item), csv, tsv. "
+        "Default: table on a terminal, jsonl when piped (LX_FORMAT or the profile's "
+        "`format` setting change the default).",
         show_default=False,
     ),
 ]
@@ -38,21 +39,22 @@ TextFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        help="text (default, in a pipe too), json (one object) or jsonl.",
-        metavar="text|json|jsonl",
+        help="text (default, in a pipe too), json (one object), jsonl or yaml.",
+        metavar="text|json|jsonl|yaml",
     ),
 ]
 
 
 def text_format(value: str | None) -> str:
-    """The value of a `TextFormatOpt`: text (also for `table` and `wide`), json or jsonl."""
+    """The value of a `TextFormatOpt`: text (also for `table` and `wide`), json, jsonl or
+    yaml."""
     fmt = ("text" if value is None else value).lower()  # `-o ""` is no format
     if fmt in ("table", "wide", "text"):
         return "text"
-    if fmt not in ("json", "jsonl"):
+    if fmt not in ("json", "jsonl", "yaml"):
         from llamaextract_cli.errors import UsageError
 
-        raise UsageError(f"-o {value!r} is not one of text, json, jsonl", hint="e.g. -o json")
+        raise UsageError(f"-o {value!r} is not one of text, json, jsonl, yaml", hint="e.g. -o json")
     return fmt
 
 

@@ -55,7 +55,9 @@ def fetch_jobs(
             return client.get_job(job_id, params)
         except UsageError as e:  # 422 on the path: the server finds the ID malformed
             if "job_id" in e.message:
-                raise NotFoundError(f"job {job_id} not found ({e.message})") from None
+                error = NotFoundError(f"job {job_id} not found ({e.message})")
+                error.http_status, error.request_id = e.http_status, e.request_id
+                raise error from None
             raise
 
     return run_each(get, ids)
@@ -78,7 +80,11 @@ def fetch_one(state: Session, job_id: str, project_id: str | None, org: str | No
     """One job, or the error that kept it (NotFoundError for an unknown ID)."""
     [outcome] = fetch_jobs(state, [job_id], scope_params(state, (), project_id, org))
     if outcome.not_found:
-        raise NotFoundError(f"job {job_id} not found")
+        error = NotFoundError(f"job {job_id} not found")
+        if outcome.error is not None:  # what the answer said (HTTP status, request ID)
+            error.http_status = outcome.error.http_status
+            error.request_id = outcome.error.request_id
+        raise error
     if outcome.error is not None:
         raise outcome.error
     return outcome.value

@@ -8,7 +8,8 @@
     finally:
         renderer.close()          # closes the JSON array; [] for zero items
 
-Formats: `json` (one array, streamed), `jsonl` (one object a line), `csv`,
+Formats: `json` (one array, streamed), `jsonl` (one object a line), `yaml` (one
+document per item, see `output.yamlout`), `csv`,
 `tsv` (header, then one row per item; see `output.delimited` for the
 flattening rule), `table` (a streaming fixed-width table fitted to the
 terminal; see `output.table`) and `wide` (the same table with every column
@@ -84,6 +85,10 @@ def make_renderer(
         from llamaextract_cli.output.jsonout import JsonRenderer
 
         return JsonRenderer(stream, cols)
+    if fmt == "yaml":
+        from llamaextract_cli.output.yamlout import YamlRenderer
+
+        return YamlRenderer(stream, cols)
     if fmt in ("csv", "tsv"):
         from llamaextract_cli.output.columns import CSV_COLUMNS
 

@@ -85,10 +85,15 @@ def status_lines(info: dict[str, Any]) -> list[str]:
 
 
 def write_status(stream: IO[str], info: dict[str, Any], fmt: str) -> None:
-    """`text`: one aligned line per setting; `json` / `jsonl`: the object."""
+    """`text`: one aligned line per setting; `json` / `jsonl` / `yaml`: the object."""
     if fmt == "text":
         for line in status_lines(info):
             emit(stream, line)
+        return
+    if fmt == "yaml":
+        from llamaextract_cli.output.yamlout import write_yaml
+
+        write_yaml(stream, info)
         return
     import json
 

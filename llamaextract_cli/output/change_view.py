@@ -44,15 +44,24 @@ def confirm(
     return answer.strip().lower() in ("y", "yes")
 
 
-def report(stream: IO[str], action: Action, plan: Sequence[Change], dry_run: bool) -> None:
-    """One line per job: done, would be done, or why not."""
+def report(
+    stream: IO[str],
+    action: Action,
+    plan: Sequence[Change],
+    dry_run: bool,
+    error_format: str = "text",
+) -> None:
+    """One line per job: done, would be done, or why not (the failures in `error_format`)."""
+    from llamaextract_cli.errors import LxError, NotFoundError
+    from llamaextract_cli.output.error_line import format_error
+
     for c in plan:
         if c.not_found:
-            line = f"lx: job {c.id} not found"
+            line = format_error(error_format, NotFoundError(f"job {c.id} not found"))
         elif c.error is not None:
-            line = f"lx: {c.error}" if c.error.startswith(c.id) else f"lx: {c.id}: {c.error}"
-            if c.command:  # alone on its line: it runs when pasted
-                line += f"\n  {c.command}"
+            message = c.error if c.error.startswith(c.id) else f"{c.id}: {c.error}"
+            # c.command (advice) goes alone on its line: it runs when pasted
+            line = format_error(error_format, LxError(message, command=c.command))
         elif dry_run:
             line = f"would {action.verb} {c.id} ({c.status})"
         else:
@@ -65,16 +74,16 @@ def write_results(
 ) -> None:
     """One result object per job (`-o json` of a single ID: the object alone)."""
     results = [c.as_json(dry_run) for c in plan]
-    if fmt == "json" and single:
+    if fmt in ("json", "yaml") and single:
         from llamaextract_cli.output.jobs_out import write_value
 
-        write_value(stream, results[0], pretty=pretty)
+        write_value(stream, results[0], pretty=pretty, fmt=fmt)
         return
     from llamaextract_cli.output import make_renderer
     from llamaextract_cli.output.columns import columns_for_keys
 
     keys = ["id", "ok", "status", "error"] + (["dry_run"] if dry_run else [])
-    columns = None if fmt in ("json", "jsonl") else columns_for_keys(keys)
+    columns = None if fmt in ("json", "jsonl", "yaml") else columns_for_keys(keys)
     renderer = make_renderer(fmt, stream, columns=columns)
     for result in results:
         renderer.write(result)

@@ -47,7 +47,10 @@ def write_text(
     emit(stream, f"\n{counts['ok']} ok, {counts['warn']} {warnings}, {counts['fail']} failed")
 
 
-def write_json(stream: IO[str], records: Sequence[dict[str, Any]], *, lines: bool) -> None:
+def write_json(
+    stream: IO[str], records: Sequence[dict[str, Any]], *, lines: bool, yaml: bool = False
+) -> None:
+    """jsonl: one check a line; json (or `yaml`, the same value): {"ok", "checks"}."""
     if lines:
         for r in records:
             emit(stream, dumps(r))
@@ -55,4 +58,9 @@ def write_json(stream: IO[str], records: Sequence[dict[str, Any]], *, lines: boo
     import json
 
     ok = not any(r["status"] == "fail" for r in records)
+    if yaml:
+        from llamaextract_cli.output.yamlout import write_yaml
+
+        write_yaml(stream, {"ok": ok, "checks": list(records)})
+        return
     emit(stream, json.dumps({"ok": ok, "checks": list(records)}, indent=2, ensure_ascii=False))

@@ -15,8 +15,14 @@ if TYPE_CHECKING:
     from llamaextract_cli.jobs.batch import Outcome
 
 
-def write_value(stream: IO[str], value: Any, *, pretty: bool) -> None:
-    """One JSON value: indented when `pretty` (a terminal), compact otherwise."""
+def write_value(stream: IO[str], value: Any, *, pretty: bool, fmt: str = "json") -> None:
+    """One JSON value: indented when `pretty` (a terminal), compact otherwise; with
+    `fmt` yaml, the same value as YAML (an array: one document per item)."""
+    if fmt == "yaml":
+        from llamaextract_cli.output.yamlout import write_yaml
+
+        write_yaml(stream, value)
+        return
     if pretty:
         import json
 
@@ -49,9 +55,9 @@ def write_jobs(
     pretty: bool = False,
 ) -> None:
     """Jobs in a list format; `-o json` of a single ID is the object itself."""
-    if fmt == "json" and single:
+    if fmt in ("json", "yaml") and single:
         if jobs:
-            write_value(stream, project(jobs[0], fields), pretty=pretty)
+            write_value(stream, project(jobs[0], fields), pretty=pretty, fmt=fmt)
         return
     from datetime import datetime, timezone
 
@@ -94,10 +100,17 @@ def write_panels(
     )
 
 
-def write_failures(stream: IO[str], outcomes: Sequence[Outcome[Any]]) -> None:
-    """One line per ID that was not found or failed."""
+def write_failures(
+    stream: IO[str], outcomes: Sequence[Outcome[Any]], error_format: str = "text"
+) -> None:
+    """One failure line per ID that was not found or failed (`--error-format json`: one
+    object each, with the HTTP status and request ID of the answer)."""
+    from llamaextract_cli.errors import NotFoundError
+    from llamaextract_cli.output.error_line import write_error
+
     for o in outcomes:
         if o.not_found:
-            print(f"lx: job {o.id} not found", file=stream, flush=True)
+            error = o.error if o.error is not None else NotFoundError("")
+            write_error(stream, error_format, error, message=f"job {o.id} not found")
         elif o.error is not None:
-            print(f"lx: job {o.id}: {o.error.message}", file=stream, flush=True)
+            write_error(stream, error_format, o.error, message=f"job {o.id}: {o.error.message}")

@@ -28,7 +28,8 @@ from llamaextract_cli.output.columns import Column
 from llamaextract_cli.output.encode import dumps
 
 
-def _projector(columns: Sequence[Column] | None) -> Any:
+def projector(columns: Sequence[Column] | None) -> Any:
+    """`{column name: value}` of an item, or None to write items as they are."""
     if not columns:
         return None
     pairs = [(c.name, c.get) for c in columns]
@@ -42,7 +43,7 @@ def _projector(columns: Sequence[Column] | None) -> Any:
 class JsonlRenderer:
     def __init__(self, stream: IO[str], columns: Sequence[Column] | None = None) -> None:
         self._stream = stream
-        self._project = _projector(columns)
+        self._project = projector(columns)
 
     def write(self, item: Mapping[str, Any]) -> None:
         if self._project is not None:
@@ -59,7 +60,7 @@ class JsonlRenderer:
 class JsonRenderer:
     def __init__(self, stream: IO[str], columns: Sequence[Column] | None = None) -> None:
         self._stream = stream
-        self._project = _projector(columns)
+        self._project = projector(columns)
         self._sep = "[\n"
         self._closed = False
 

@@ -87,7 +87,7 @@ def write_result(
 
         stream.write(dumps(project_value(result, fields)) + "\n")
     else:
-        write_value(stream, project_value(result, fields), pretty=pretty)
+        write_value(stream, project_value(result, fields), pretty=pretty, fmt=fmt or "json")
     return True
 
 
@@ -104,8 +104,8 @@ def write_rows(
     from llamaextract_cli.output import make_renderer
     from llamaextract_cli.output.jobs_out import write_value
 
-    if fmt == "json":
-        write_value(stream, project_value(result, fields), pretty=pretty)
+    if fmt in ("json", "yaml"):  # the array as received (yaml: a document per item)
+        write_value(stream, project_value(result, fields), pretty=pretty, fmt=fmt)
         return True
     rows = result_rows(result)
     columns = result_columns(rows, fields) if (fields or fmt != "jsonl") else None

@@ -146,9 +146,13 @@ class LiveDisplay(LineDisplay):
 # --- the end ---------------------------------------------------------------------------
 
 
-def write_not_found(stream: IO[str], jobs: Sequence[Tracked]) -> None:
+def write_not_found(stream: IO[str], jobs: Sequence[Tracked], error_format: str = "text") -> None:
+    """One failure line per unknown ID (`--error-format json`: one object each)."""
+    from llamaextract_cli.errors import NotFoundError
+    from llamaextract_cli.output.error_line import write_error
+
     for tracked in jobs:
-        _line(stream, f"lx: job {tracked.id} not found")
+        write_error(stream, error_format, NotFoundError(f"job {tracked.id} not found"))
 
 
 def summary_line(tracked: Tracked, unfinished: str = "timed out") -> str:

@@ -7,6 +7,7 @@ frameworks; `transport.SandboxTransport` serves it in-process to httpx and
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from bisect import bisect_left
@@ -122,6 +123,7 @@ class SandboxApp:
         self.faults = faults or FaultConfig()
         self._injector = FaultInjector(self.faults, self.clock)
         self._lock = threading.RLock()
+        self._request_numbers = itertools.count(1)
         self._overlay: dict[int, tuple[int, int]] = {}  # rank -> (status, updated_ms)
         self._deleted: set[int] = set()
         self._version = 0
@@ -166,6 +168,20 @@ class SandboxApp:
 
     # ------------------------------------------------------------------ entry point
     def handle(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: bytes = b"",
+    ) -> SandboxResponse:
+        """Answer one request; every answer names it in `x-request-id`, as services do."""
+        resp = self._handle(method, path, query, headers, body)
+        number = next(self._request_numbers)
+        resp.headers = [*resp.headers, ("x-request-id", f"req-sandbox-{number:06d}")]
+        return resp
+
+    def _handle(
         self,
         method: str,
         path: str,

@@ -14,6 +14,7 @@ import typer
 
 from llamaextract_cli.cli import login as auth_flow
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import TextFormatOpt, text_format
 from llamaextract_cli.output.text import emit
 
@@ -133,6 +134,7 @@ def logout(ctx: typer.Context) -> None:
 
 
 @app.command()
+@jq_option
 def status(
     ctx: typer.Context,
     output: TextFormatOpt = None,
@@ -152,6 +154,7 @@ def status(
     Examples:
       lx auth status
       lx --profile eu auth status -o json | jq .check
+      lx auth status --jq .api_key_source
       lx auth status >/dev/null 2>&1 || lx auth login
     """
     from llamaextract_cli.output.auth_view import status_info, write_status

@@ -14,6 +14,7 @@ import typer
 
 from llamaextract_cli import choices
 from llamaextract_cli.cli.context import State, get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FormatOpt
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.output.text import emit
@@ -56,11 +57,16 @@ def _cell(value: Any) -> str:
 def render_rows(
     stream: IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 ) -> None:
-    """Small key/value tables in the five output formats (json: one array)."""
+    """Small key/value tables in the output formats (json: one array; yaml: a document
+    per row)."""
     import json
 
     if fmt == "json":
         emit(stream, json.dumps(list(rows), indent=2, ensure_ascii=False))
+    elif fmt == "yaml":
+        from llamaextract_cli.output.yamlout import write_yaml
+
+        write_yaml(stream, list(rows))
     elif fmt == "jsonl":
         for row in rows:
             emit(stream, json.dumps(row, ensure_ascii=False))
@@ -138,6 +144,7 @@ def _plain_http_remote(url: str) -> bool:
 
 
 @app.command("list")
+@jq_option
 def list_(ctx: typer.Context, output: FormatOpt = None) -> None:
     """Show each setting in effect and where it comes from.
 
@@ -149,6 +156,7 @@ def list_(ctx: typer.Context, output: FormatOpt = None) -> None:
       lx config list
       lx --profile eu config list -o json
       lx config list -o jsonl | jq -r 'select(.source == "none") | .key'
+      lx config list --jq 'select(.source == "none") | .key'
     """
     state = get_state(ctx)
     resolved = state.settings()

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import TextFormatOpt, text_format
 
 HELP = """Check the installation, the settings, the key and the API, one line per check.
@@ -28,9 +29,11 @@ Examples:
   lx --profile sandbox doctor
   lx doctor --no-live                     # no request (offline)
   lx doctor -o json | jq -r '.checks[] | select(.status != "ok") | .message'
+  lx doctor --jq 'select(.status != "ok") | .message'
 """
 
 
+@jq_option
 def doctor(
     ctx: typer.Context,
     output: TextFormatOpt = None,
@@ -55,6 +58,6 @@ def doctor(
         wrap = bool(state.env.stdout_isatty)
         write_text(state.env.stdout, records, color=state.stdout_color, wrap=wrap)
     else:
-        write_json(state.env.stdout, records, lines=fmt == "jsonl")
+        write_json(state.env.stdout, records, lines=fmt == "jsonl", yaml=fmt == "yaml")
     if failed(checks):
         raise typer.Exit(1)

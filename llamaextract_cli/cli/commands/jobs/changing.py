@@ -17,6 +17,7 @@ import typer
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import JobIdsArg, OrgOpt, ProjectOpt
 from llamaextract_cli.errors import LxError
 from llamaextract_cli.jobs import changes, lookup
@@ -36,7 +37,9 @@ ResultsFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-o",
-        click_type=Choice(("json", "jsonl", "csv", "tsv", "table", "wide"), case_sensitive=False),
+        click_type=Choice(
+            ("json", "jsonl", "yaml", "csv", "tsv", "table", "wide"), case_sensitive=False
+        ),
         help="Also print one result per job on stdout in this format (default: nothing on stdout).",
         show_default=False,
     ),
@@ -87,6 +90,7 @@ Examples:
 
 
 @app.command("cancel", help=CANCEL_HELP)
+@jq_option
 def cancel_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -108,6 +112,7 @@ def cancel_cmd(
 
 
 @app.command("delete", help=DELETE_HELP)
+@jq_option
 def delete_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -157,7 +162,9 @@ def _change(
     params = lookup.scope_params(state, (), *scope)
     plan = changes.plan(state, action, ids, params, force)
     if ask:  # what cannot be done is said before the question
-        change_view.report(env.stderr, action, [c for c in plan if not c.ok], dry_run)
+        change_view.report(
+            env.stderr, action, [c for c in plan if not c.ok], dry_run, state.error_format or "text"
+        )
         if any(c.ok for c in plan) and not change_view.confirm(
             env.stderr, env.stdin, action, plan, color=state.color
         ):
@@ -165,7 +172,7 @@ def _change(
     todo = [c for c in plan if c.ok] if ask else plan
     if not dry_run:
         changes.act(state, action, plan, params, force)
-    change_view.report(env.stderr, action, todo, dry_run)
+    change_view.report(env.stderr, action, todo, dry_run, state.error_format or "text")
     if output is not None:
         change_view.write_results(
             env.stdout,

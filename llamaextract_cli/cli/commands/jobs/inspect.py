@@ -12,6 +12,7 @@ from llamaextract_cli.cli import options
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.commands.jobs.listing import print_fields
 from llamaextract_cli.cli.context import State, get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
     FieldsOpt,
@@ -55,6 +56,7 @@ API does not know, the jobs found are printed, each unknown ID is named on stder
 Examples:
   lx jobs get ext-123                                  # a panel per job
   lx jobs get ext-123 -o json | jq .error_message
+  lx jobs get ext-123 --jq .error_message            # built-in jq, printed as jq -r
   lx jobs get ext-1 ext-2 -f id,status,usage.credits -o csv
   lx jobs get ext-123 --expand configuration,extract_metadata -o json
   lx jobs list -s FAILED -o jsonl | lx jobs get - -o jsonl
@@ -95,6 +97,8 @@ Examples:
   lx jobs result ext-123 | jq .total
   lx jobs result ext-123 -o csv > pages.csv
   lx jobs result ext-123 -f page,invoice_number,total -o tsv
+  lx jobs result ext-123 --jq .total                 # per row for an array result
+  lx jobs result ext-123 -o yaml
   lx jobs wait "$JOB" && lx jobs result "$JOB" -o json > result.json
   lx jobs result ext-1 ext-2 ext-3 -o csv > results.csv
   lx jobs list -s COMPLETED --since 1d -f id | lx jobs result - -o jsonl
@@ -114,6 +118,7 @@ def expand_values(values: Sequence[str] | None) -> tuple[str, ...]:
 
 
 @app.command("get", help=GET_HELP)
+@jq_option
 def get_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -161,7 +166,7 @@ def get_cmd(
     for job in jobs if use is not None else ():
         use.see(job)
     options.warn_unmatched(env, use)
-    jobs_out.write_failures(env.stderr, outcomes)
+    jobs_out.write_failures(env.stderr, outcomes, state.error_format or "text")
     code = lookup.exit_status(outcomes)
     if code:
         raise typer.Exit(code)
@@ -182,6 +187,7 @@ MetadataOpt = Annotated[
 
 
 @app.command("result", help=RESULT_HELP)
+@jq_option
 def result_cmd(
     ctx: typer.Context,
     ids: JobIdsArg,
@@ -231,7 +237,7 @@ def result_cmd(
     try:
         count = write_rows(env.stdout, jobs, fmt, spec, color=state.stdout_color, warn=env.warn)
     finally:
-        jobs_out.write_failures(env.stderr, outcomes)
+        jobs_out.write_failures(env.stderr, outcomes, state.error_format or "text")
         for e in skipped:
             env.warn(f"lx: {e.message}; skipped")
     if not count and not skipped and env.stderr_isatty and jobs:

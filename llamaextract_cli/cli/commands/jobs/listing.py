@@ -11,6 +11,7 @@ from llamaextract_cli import choices
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import (
     AbsoluteOpt,
     AllOpt,
@@ -36,6 +37,9 @@ Every query parameter of GET /api/v2/extract is a flag; pages are fetched for yo
 Examples:
   lx jobs list --status FAILED --since 24h          # in a terminal
   lx jobs list --since 7d -o jsonl | jq -r .id      # in a pipe (jsonl is the default there)
+  lx jobs list --since 7d --jq .id                  # the same, with no jq binary
+  lx jobs list --all -o json --jq 'group_by(.status) | map({(.[0].status): length}) | add'
+  lx jobs list -L 5 -o yaml                         # one YAML document per job
   lx jobs list -s failed -s cancelled -f id,status,error_message -o csv
   lx jobs list --status FAILED -o wide              # every column whole
   lx jobs list --all --since 1h --status FAILED --fail-if-any >/dev/null || alert
@@ -67,6 +71,7 @@ def print_fields(stream: object) -> None:
 
 
 @app.command("list", help=LIST_HELP)
+@jq_option(json_lines=lambda args: bool(args.get("watch")))
 @job_filters
 def list_jobs(
     ctx: typer.Context,

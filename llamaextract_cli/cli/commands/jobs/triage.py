@@ -13,6 +13,7 @@ from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FormatOpt, PageSizeOpt, job_filters
 from llamaextract_cli.errors import UsageError
 from llamaextract_cli.jobs.stats import GROUPINGS
@@ -45,6 +46,7 @@ Examples:
   lx jobs stats                                  # last 7 days, in a terminal
   lx jobs stats --since 24h --by configuration
   lx jobs stats --since 30d -o json | jq .failure_rate
+  lx jobs stats --since 30d -o json --jq .failure_rate   # no jq binary needed
   lx jobs stats --since 2w --by tier -o csv > tiers.csv
 """
 
@@ -71,6 +73,7 @@ Examples:
   lx jobs errors                                 # last 7 days
   lx jobs errors --since 24h -c cfg-123 -L 5
   lx jobs errors -o json | jq -r '.[0].job_ids[]' | lx jobs get -
+  lx jobs errors --jq '"\\(.count) \\(.pattern)"'
   lx jobs errors --since 1h --fail-if-any >/dev/null || alert "extract jobs failing"
 """
 
@@ -131,6 +134,7 @@ def write_rows(state: State, fmt: str, rows: list[dict[str, Any]], columns: Any 
 
 
 @app.command("stats", help=STATS_HELP)
+@jq_option
 @job_filters
 def stats(
     ctx: typer.Context,
@@ -165,11 +169,10 @@ def stats(
 
 def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
     result = acc.result()
-    if fmt == "json":
-        import json
+    if fmt in ("json", "yaml"):
+        from llamaextract_cli.output.jobs_out import write_value
 
-        state.env.stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-        state.env.stdout.flush()
+        write_value(state.env.stdout, result, pretty=True, fmt=fmt)
         return
     if fmt in ("table", "wide"):
         from llamaextract_cli.output.triage_view import render_stats
@@ -181,6 +184,7 @@ def _print_stats(state: State, fmt: str, acc: Any, by: str | None) -> None:
 
 
 @app.command("errors", help=ERRORS_HELP)
+@jq_option
 @job_filters
 def errors(
     ctx: typer.Context,

@@ -15,6 +15,7 @@ from llamaextract_cli.api.query import JobFilter  # at run time: job_filters rea
 from llamaextract_cli.cli.click import Choice
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FieldsOpt, JobIdsArg, job_filters, parse_field_list
 from llamaextract_cli.errors import NotFoundError, UsageError
 from llamaextract_cli.jobs import lookup, wait
@@ -38,8 +39,8 @@ poll up to 30 s, and it grows faster when the API answers 429. In a terminal a
 live table of the jobs is shown on stderr, and cleared at the end; otherwise one
 line per status change. At the end, one summary line per job on stderr.
 
-Nothing is written on stdout unless -o or -f asks for the final jobs (in the
-formats of `lx jobs get`: `-o json` of one ID is the job's object, with its
+Nothing is written on stdout unless -o, -f or --jq asks for the final jobs (in
+the formats of `lx jobs get`: `-o json` of one ID is the job's object, with its
 usage: the polls then ask for expand=usage).
 
 Exit status: 0 every job COMPLETED; 1 a job FAILED or was CANCELLED (named, with
@@ -51,6 +52,7 @@ Examples:
   lx jobs wait "$JOB" --timeout 10m || exit 1      # gate a CI step
   lx jobs wait ext-1 ext-2 --interval 5
   lx jobs wait "$JOB" -o json | jq .usage.credits
+  lx jobs wait "$JOB" --jq .usage.credits          # --jq prints the final jobs
   lx jobs list -s RUNNING -o jsonl | lx jobs wait - --timeout 1h
   lx jobs wait --config cfg-1 --since 1h --fail-fast   # a batch: stop at its first failure
 """
@@ -69,6 +71,7 @@ FinalFormatOpt = Annotated[
 
 
 @app.command("wait", help=WAIT_HELP)
+@jq_option
 @job_filters
 def wait_cmd(
     ctx: typer.Context,
@@ -166,7 +169,7 @@ def wait_cmd(
             use.see(job)
         warn_unmatched(env, use)
     if unknown:
-        wait_view.write_not_found(env.stderr, unknown)
+        wait_view.write_not_found(env.stderr, unknown, state.error_format or "text")
         raise typer.Exit(int(NotFoundError.exit_status))
     wait.raise_outcome(result, limit)
 

@@ -19,6 +19,7 @@ and `now`, so nothing really sleeps.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -31,6 +32,7 @@ import typer
 from llamaextract_cli.api.query import JobFilter
 from llamaextract_cli.cli.commands.jobs.group import app
 from llamaextract_cli.cli.context import get_state
+from llamaextract_cli.cli.jq_option import jq_option
 from llamaextract_cli.cli.options import FieldsOpt, FormatOpt, job_filters
 from llamaextract_cli.errors import Interrupted, UsageError
 
@@ -51,7 +53,7 @@ Polls the first page of the query (newest first, --limit jobs, default 30) every
 under a single --status), rows that changed since the last refresh highlighted and
 marked *, a footer counting jobs by status; never taller than the terminal (the
 footer counts the rows left out). Ctrl-C stops (exit 130). Off a terminal (or
-with -o jsonl/json): one JSON line per status change,
+with -o jsonl/json): one JSON line per status change (-o yaml: one YAML document each),
 {"id", "status", "previous_status", "updated_at", "observed_at"}, plus any
 --fields; the first poll reports every job with previous_status null.
 
@@ -59,6 +61,7 @@ with -o jsonl/json): one JSON line per status change,
 Examples:
   lx jobs watch --since 1h                       # live table
   lx jobs watch --id "$JOB" --until-terminal -o jsonl | jq -r .status
+  lx jobs watch --id "$JOB" --until-terminal --jq .status
   lx jobs list --watch --status RUNNING --interval 10
   lx jobs watch --count 3 --interval 2 > changes.jsonl
 """
@@ -158,14 +161,23 @@ def run_watch(
             one = filters.statuses[0] if len(filters.statuses) == 1 else None
             _live(state, loop, fields, interval, {"status": one} if one else None)
         else:
-            _stream(state, loop, fields)
+            _stream(state, loop, fields, yaml=fmt == "yaml")
     except KeyboardInterrupt:  # typer would turn it into a silent exit 130
         raise Interrupted("interrupted") from None
 
 
-def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None:
+def _stream(
+    state: State, loop: Iterator[Any], fields: list[str] | None, *, yaml: bool = False
+) -> None:
     from llamaextract_cli.jobs.fields import compile_path
     from llamaextract_cli.output.encode import dumps
+
+    if yaml:
+        from llamaextract_cli.output.yamlout import document as encode
+    else:
+
+        def encode(value: Any) -> str:
+            return dumps(value) + "\n"
 
     getters = [(f, compile_path(f)) for f in fields or ()]
     out = state.env.stdout
@@ -181,7 +193,7 @@ def _stream(state: State, loop: Iterator[Any], fields: list[str] | None) -> None
             }
             for name, get in getters:
                 event.setdefault(name, get(job))
-            out.write(dumps(event) + "\n")  # one write per line: never half a line
+            out.write(encode(event))  # one write per event: never half of one
             out.flush()
 
 
@@ -201,26 +213,32 @@ def _live(
     columns = columns_for_fields(fields) if fields else None
     console = console_for(state)
     first = True
-    with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
-        for jobs, changes, observed in loop:
-            now = datetime.fromtimestamp(observed, timezone.utc)
-            changed = set() if first else {str(j.get("id")) for j, _ in changes}
-            first = False
-            view = watch_frame(
-                jobs,
-                changed,
-                columns=columns,
-                refreshed=now,
-                interval=interval,
-                now=now,
-                width=console.width,
-                height=console.height,
-                constant=None if fields else constant,
-            )
-            live.update(view, refresh=True)
+    live_view = Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False)
+    try:
+        with live_view as live:
+            for jobs, changes, observed in loop:
+                now = datetime.fromtimestamp(observed, timezone.utc)
+                changed = set() if first else {str(j.get("id")) for j, _ in changes}
+                first = False
+                view = watch_frame(
+                    jobs,
+                    changed,
+                    columns=columns,
+                    refreshed=now,
+                    interval=interval,
+                    now=now,
+                    width=console.width,
+                    height=console.height,
+                    constant=None if fields else constant,
+                )
+                live.update(view, refresh=True)
+    finally:  # a Ctrl-C inside Live's start skips its exit: the cursor must come back
+        with contextlib.suppress(Exception):
+            console.show_cursor(True)
 
 
 @app.command("watch", help=WATCH_HELP)
+@jq_option(json_lines=True)
 @job_filters
 def watch(
     ctx: typer.Context,
