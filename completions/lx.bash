@@ -41,128 +41,128 @@ _lx_spec() {
       ;;
     'jobs')
       _lx_subs='list fields get result export wait cancel delete create rerun stats errors review watch'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs list')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --interval '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --all -A --page-size --page-token --fail-if-any --watch -w --interval --absolute --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --interval --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs fields'|'auth logout'|'config get'|'config set'|'config unset'|'config path'|'completion bash'|'completion zsh'|'completion fish')
       _lx_subs=''
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs get')
       _lx_subs=''
-      _lx_opts='--expand --project --org --format -o --jq --fields -f --absolute --help -h'
-      _lx_vopts=' --expand --project --org --format -o --jq --fields -f '
+      _lx_opts='--expand --project --org --format -o --jq --fields -f --absolute --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --expand --project --org --format -o --jq --fields -f --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs result')
       _lx_subs=''
-      _lx_opts='--project --org --format -o --jq --fields -f --metadata -m --help -h'
-      _lx_vopts=' --project --org --format -o --jq --fields -f '
+      _lx_opts='--project --org --format -o --jq --fields -f --metadata -m --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --fields -f --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs export')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --metadata -m --limit -L --all -A --page-size --page-token --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --format -o --jq --fields -f --limit -L --page-size --page-token --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs wait')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --jq --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --jq --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --fail-fast --max --format -o --jq --fields -f --help -h --profile -p --base-url --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --timeout -t --interval --max --format -o --jq --fields -f --profile -p --base-url --concurrency --error-format '
       ;;
     'jobs cancel')
       _lx_subs=''
-      _lx_opts='--yes -y --dry-run --project --org --format -o --jq --help -h'
-      _lx_vopts=' --project --org --format -o --jq '
+      _lx_opts='--yes -y --dry-run --project --org --format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs delete')
       _lx_subs=''
-      _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h'
-      _lx_vopts=' --project --org --format -o --jq '
+      _lx_opts='--force --yes -y --dry-run --project --org --format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --project --org --format -o --jq --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs create')
       _lx_subs=''
-      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --jq --fields -f --help -h'
-      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --jq --fields -f '
+      _lx_opts='--file-input -i --config -c --schema --configuration --tier --target --system-prompt --cite --no-cite --confidence --no-confidence --webhook --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --project --org --format -o --jq --fields -f --help -h --profile -p --base-url --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --file-input -i --config -c --schema --configuration --tier --target --system-prompt --webhook --max --rate --timeout -t --interval --project --org --format -o --jq --fields -f --profile -p --base-url --concurrency --error-format '
       ;;
     'jobs rerun')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --jq --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o --jq '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --yes -y --dry-run --max --rate --wait -w --timeout -t --interval --fail-fast --format -o --jq --help -h --profile -p --base-url --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --max --rate --timeout -t --interval --format -o --jq --profile -p --base-url --concurrency --error-format '
       ;;
     'jobs stats')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --by --format -o --jq --page-size --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs errors')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --ids-per-group --limit -L --format -o --jq --page-size --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs review')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size --fail-if-any --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size --fail-if-any --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --below --field --by --max-flagged --format -o --jq --page-size --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'jobs watch')
       _lx_subs=''
-      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --jq --fields -f --help -h'
-      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --jq --fields -f '
+      _lx_opts='--status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --until-terminal --format -o --jq --fields -f --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --status -s --since --until --config -c --input --file-input --input-type --id --expand --project --org --interval --limit -L --count -n --format -o --jq --fields -f --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'auth')
       _lx_subs='login logout status'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'auth login')
       _lx_subs=''
-      _lx_opts='--with-token --base-url --eu --no-verify --help -h'
-      _lx_vopts=' --base-url '
+      _lx_opts='--with-token --base-url --eu --no-verify --help -h --profile -p --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --base-url --profile -p --timeout --concurrency --error-format '
       ;;
     'auth status')
       _lx_subs=''
-      _lx_opts='--format -o --jq --no-check --help -h'
-      _lx_vopts=' --format -o --jq '
+      _lx_opts='--format -o --jq --no-check --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'config')
       _lx_subs='list get set unset path'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'config list')
       _lx_subs=''
-      _lx_opts='--format -o --jq --help -h'
-      _lx_vopts=' --format -o --jq '
+      _lx_opts='--format -o --jq --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'sandbox')
       _lx_subs='serve'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'sandbox serve')
       _lx_subs=''
-      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h'
-      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed '
+      _lx_opts='--host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --host --port --jobs --seed --api-shape --api-key --live --now --span --max-page-size --latency --error-rate --rate-limit --retry-after --malformed-rate --truncate-rate --drop-rate --html-rate --stall-rate --stall --no-retry-rate --repeat-token-rate --fault-schedule --fault-seed --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'completion')
       _lx_subs='bash zsh fish install'
-      _lx_opts='--help -h'
-      _lx_vopts=' '
+      _lx_opts='--help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'completion install')
       _lx_subs=''
-      _lx_opts='--force --help -h'
-      _lx_vopts=' '
+      _lx_opts='--force --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     'doctor')
       _lx_subs=''
-      _lx_opts='--format -o --jq --no-live --help -h'
-      _lx_vopts=' --format -o --jq '
+      _lx_opts='--format -o --jq --no-live --help -h --profile -p --base-url --timeout --debug --no-color --concurrency --allow-http --error-format'
+      _lx_vopts=' --format -o --jq --profile -p --base-url --timeout --concurrency --error-format '
       ;;
     *)
       _lx_subs=''
@@ -175,10 +175,10 @@ _lx_spec() {
 # _lx_optval PATH OPTION: what completes the option's value (sets _lx_kind).
 _lx_optval() {
   case "$1|$2" in
-    '|--profile'|'|-p')
+    '|--profile'|'|-p'|'jobs|--profile'|'jobs|-p'|'jobs list|--profile'|'jobs list|-p'|'jobs fields|--profile'|'jobs fields|-p'|'jobs get|--profile'|'jobs get|-p'|'jobs result|--profile'|'jobs result|-p'|'jobs export|--profile'|'jobs export|-p'|'jobs wait|--profile'|'jobs wait|-p'|'jobs cancel|--profile'|'jobs cancel|-p'|'jobs delete|--profile'|'jobs delete|-p'|'jobs create|--profile'|'jobs create|-p'|'jobs rerun|--profile'|'jobs rerun|-p'|'jobs stats|--profile'|'jobs stats|-p'|'jobs errors|--profile'|'jobs errors|-p'|'jobs review|--profile'|'jobs review|-p'|'jobs watch|--profile'|'jobs watch|-p'|'auth|--profile'|'auth|-p'|'auth login|--profile'|'auth login|-p'|'auth logout|--profile'|'auth logout|-p'|'auth status|--profile'|'auth status|-p'|'config|--profile'|'config|-p'|'config list|--profile'|'config list|-p'|'config get|--profile'|'config get|-p'|'config set|--profile'|'config set|-p'|'config unset|--profile'|'config unset|-p'|'config path|--profile'|'config path|-p'|'sandbox|--profile'|'sandbox|-p'|'sandbox serve|--profile'|'sandbox serve|-p'|'completion|--profile'|'completion|-p'|'completion bash|--profile'|'completion bash|-p'|'completion zsh|--profile'|'completion zsh|-p'|'completion fish|--profile'|'completion fish|-p'|'completion install|--profile'|'completion install|-p'|'doctor|--profile'|'doctor|-p')
       _lx_kind='p'
       ;;
-    '|--error-format')
+    '|--error-format'|'jobs|--error-format'|'jobs list|--error-format'|'jobs fields|--error-format'|'jobs get|--error-format'|'jobs result|--error-format'|'jobs export|--error-format'|'jobs wait|--error-format'|'jobs cancel|--error-format'|'jobs delete|--error-format'|'jobs create|--error-format'|'jobs rerun|--error-format'|'jobs stats|--error-format'|'jobs errors|--error-format'|'jobs review|--error-format'|'jobs watch|--error-format'|'auth|--error-format'|'auth login|--error-format'|'auth logout|--error-format'|'auth status|--error-format'|'config|--error-format'|'config list|--error-format'|'config get|--error-format'|'config set|--error-format'|'config unset|--error-format'|'config path|--error-format'|'sandbox|--error-format'|'sandbox serve|--error-format'|'completion|--error-format'|'completion bash|--error-format'|'completion zsh|--error-format'|'completion fish|--error-format'|'completion install|--error-format'|'doctor|--error-format')
       _lx_kind='i:text json'
       ;;
     'jobs list|--status'|'jobs list|-s'|'jobs export|--status'|'jobs export|-s'|'jobs wait|--status'|'jobs wait|-s'|'jobs rerun|--status'|'jobs rerun|-s'|'jobs stats|--status'|'jobs stats|-s'|'jobs errors|--status'|'jobs errors|-s'|'jobs review|--status'|'jobs review|-s'|'jobs watch|--status'|'jobs watch|-s')

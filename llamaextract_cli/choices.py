@@ -10,6 +10,9 @@ ERROR_FORMATS = ("text", "json")
 LIST_EXPAND = ("configuration", "extract_metadata")
 GET_EXPAND = ("configuration", "extract_metadata", "usage")
 INPUT_TYPES = ("file_id", "parse_job_id")
+# The largest page_size the service accepts (and the sandbox serves): --page-size and the
+# page_size setting are bounded by it.
+MAX_PAGE_SIZE = 100
 SHELLS = ("bash", "zsh", "fish")
 SETTING_KEYS = (
     "api_key",

@@ -657,3 +657,13 @@ def test_the_python_cache_dir_rule_matches_the_scripts(tmp_path: Path) -> None:
             check=True,
         ).stdout.strip()
         assert sh == py, extra
+
+
+def test_bash_completes_global_options_after_the_command(shell_env: dict[str, str]) -> None:
+    """`lx jobs list --prof<TAB>` and `lx jobs list -p <TAB>` (global options work there)."""
+    assert bash_complete(["lx", "jobs", "list", "--prof"], shell_env) == ["--profile"]
+    got = bash_complete(["lx", "jobs", "list", "-p", ""], shell_env)
+    assert "sandbox" in got and set(PROFILES) <= set(got)
+    # a command's own option of the same name keeps its meaning (and is offered once)
+    wait = bash_complete(["lx", "jobs", "wait", "--tim"], shell_env)
+    assert wait == ["--timeout"]

@@ -349,7 +349,7 @@ def test_file_input_is_the_filter_under_the_apis_current_name(lx: Runner, app: S
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--file-input", " "), "'--file-input': must not be empty"),
+        (("--file-input", " "), "lx: --file-input: must not be empty"),
         (("--input", "dfl-1", "--file-input", "dfl-1"), "same filter under two names"),
     ],
 )

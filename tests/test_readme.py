@@ -2,10 +2,11 @@
 
 Each example line of a ```sh / ```console block is run by bash with `lx` bound to this
 checkout and `LX_PROFILE=sandbox`; placeholders (`ext-…`, `"$JOB"`, `cfg-…`) become real
-IDs of the sandbox's data set. An example may exit 0, or 1 where it tests for failures
-(`--fail-if-any`, `|| exit 1`); never a usage error, a traceback or an internal error.
-Lines that need a real account or run forever (login, `sandbox serve`, an endless watch)
-are listed and skipped on purpose.
+IDs of the sandbox's data set, and `127.0.0.1:8787` the address of a `lx sandbox serve`
+the test starts. An example may exit 0, or 1 where it tests for failures
+(`--fail-if-any`, `|| exit 1`); never a usage error, a traceback or an internal error, and
+never an empty answer (`null`, blank rows) where it shows data. Lines that need a real
+account, a profile the reader creates, or run forever are listed in SKIP, each with why.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SKIP = (
     "auth login",  # needs a real key
     "sandbox serve",  # runs until stopped (tested in tests/sandbox/)
-    "127.0.0.1:8787",  # needs that server
     "completion install",  # writes into $HOME (tested in test_completion.py)
     "--profile eu",  # a profile the reader creates first
     "default_profile eu",
@@ -44,7 +44,7 @@ def examples() -> list[str]:
             line = raw.strip().removeprefix("$ ")
             if "lx " not in line or line.startswith("#"):
                 continue
-            if not (line.startswith("lx ") or re.search(r"(\||&&) lx ", line)):
+            if not re.match(r"(\w+=\S+ )*lx ", line) and not re.search(r"(\||&&) lx ", line):
                 continue
             found.append(line)
     return found
@@ -78,13 +78,20 @@ def sandbox_ids() -> dict[str, str]:
     jobs = [json.loads(line) for line in out.splitlines()]
     done = [j for j in jobs if j["status"] == "COMPLETED"]
     per_doc = next(j for j in done if j["configuration"].get("extraction_target") == "per_doc")
-    rows = next(j for j in done if j["configuration"].get("extraction_target") != "per_doc")
+    # `jobs result ext-456 -f name,qty,price`: a per_table_row job of the line-items schema
+    rows = next(
+        j
+        for j in done
+        if j["configuration"].get("extraction_target") == "per_table_row"
+        and "qty" in json.dumps(j["configuration"].get("data_schema", {}))
+    )
     config = next(j["configuration_id"] for j in jobs if j.get("configuration_id"))
     return {"doc": per_doc["id"], "rows": rows["id"], "other": done[1]["id"], "cfg": config}
 
 
 def substitute(line: str, ids: dict[str, str]) -> str:
     line = re.sub(r"^.*pip install \S+ && ", "", line)
+    line = line.replace("127.0.0.1:8787", ids["server"])
     line = line.replace("ext-456", ids["rows"]).replace("ext-2", ids["other"])
     for placeholder in ("ext-…", "ext-123", "ext-1"):
         line = line.replace(placeholder, ids["doc"])
@@ -118,12 +125,31 @@ def test_the_readme_has_sandbox_examples() -> None:
     assert len([line for line in lines if runnable(line)]) >= 30
 
 
+def empty_answer(line: str, stdout: str) -> bool:
+    """The example printed data, but nothing in it: `null`s, or rows of empty cells."""
+    lines = [x for x in stdout.splitlines() if x.strip()]
+    if not lines or ">" in line.split("lx ", 1)[1]:
+        return False
+    if all(x.strip() == "null" for x in lines):
+        return True
+    rows = lines[1:] if re.search(r"-o (csv|tsv)", line) else []
+    return bool(rows) and all(not x.replace(",", "").replace("\t", "").strip() for x in rows)
+
+
 @pytest.mark.skipif(shutil.which("jq") is None, reason="the README's pipelines use jq")
 def test_every_readme_example_runs_against_the_sandbox(tmp_path: Path) -> None:
-    ids = sandbox_ids()
-    lines = [substitute(line, ids) for line in examples() if runnable(line)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda line: run(line, ids, tmp_path), lines))
+    from llamaextract_cli.sandbox.app import SandboxApp
+    from llamaextract_cli.sandbox.server import SandboxServer
+
+    server = SandboxServer(SandboxApp(jobs=600, seed=7, live=0), port=0)
+    server.start()
+    try:
+        ids = {**sandbox_ids(), "server": server.url.split("://", 1)[1].rstrip("/")}
+        lines = [substitute(line, ids) for line in examples() if runnable(line)]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(lambda line: run(line, ids, tmp_path), lines))
+    finally:
+        server.stop()
     bad = []
     for line, proc in results:
         allowed = {0, 1} if ("fail-if-any" in line or "|| exit 1" in line) else {0}
@@ -133,7 +159,10 @@ def test_every_readme_example_runs_against_the_sandbox(tmp_path: Path) -> None:
             or "internal error" in proc.stderr
         ):
             bad.append(f"{line}\n  exit {proc.returncode}: {proc.stderr.strip()[:300]}")
+        elif empty_answer(line, proc.stdout):
+            bad.append(f"{line}\n  printed no data: {proc.stdout[:200]!r}")
     assert not bad, "\n".join(bad)
+    assert any(ids["server"] in line for line, _ in results)
 
 
 def test_the_first_command_lists_failed_sandbox_jobs() -> None:

@@ -295,8 +295,8 @@ def test_sandbox_base_url_on_another_profile_gets_the_dummy_key(environ: dict[st
     ("line", "key", "why"),
     [
         ('format = "xml"', "format", "must be one of table, wide, json"),
-        ("page_size = 0", "page_size", "from 1 to 1000"),
-        ("page_size = 1001", "page_size", "from 1 to 1000"),
+        ("page_size = 0", "page_size", "from 1 to 100"),
+        ("page_size = 101", "page_size", "from 1 to 100"),
         ('page_size = "ten"', "page_size", "whole number"),
         ("page_size = true", "page_size", "whole number"),
         ('base_url = "ftp://x.example.com"', "base_url", "http(s) URL"),
@@ -350,7 +350,7 @@ def test_bad_structure(environ: dict[str, str], config: Path, text: str) -> None
     ("key", "text", "stored"),
     [
         ("format", "JSON", "json"),
-        ("page_size", "250", 250),
+        ("page_size", "100", 100),
         ("base_url", "https://x.example.com/", "https://x.example.com"),
         ("base_url", "sandbox:", "sandbox:"),
         ("project_id", " p1 ", "p1"),

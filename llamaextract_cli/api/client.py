@@ -17,6 +17,7 @@ import httpx
 from llamaextract_cli import __version__
 from llamaextract_cli.api import retry
 from llamaextract_cli.api.problems import annotate, error_for, reason
+from llamaextract_cli.api.problems import reason as _reason
 from llamaextract_cli.errors import (
     ApiError,
     LxError,
@@ -46,7 +47,8 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         policy: retry.RetryPolicy | None = None,
         log: Callable[[str], None] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        on_retry: Callable[[retry.RetryNotice], None] | None = None,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
         max_connections: int = 20,
@@ -57,7 +59,8 @@ class ApiClient:
         self.base_url = base_url.rstrip("/")
         self.policy = policy or retry.RetryPolicy()
         self._log = log
-        self._sleep = sleep
+        self.on_retry = on_retry  # told of each wait before it starts (the face may print it)
+        self._sleep = sleep or _sleep
         self._clock = clock
         self._rand = rand
         self.throttled = 0  # 429 answers seen, retried or not (pollers back off on them)
@@ -128,6 +131,9 @@ class ApiClient:
                 raise failure.final(attempts, budget=self.policy.max_total)
             if self._log:
                 self.log(f"  retrying in {wait:.2f}s ({failure.error.message})")
+            if self.on_retry is not None:
+                notice = retry.RetryNotice(wait, attempts, self.policy.max_retries, failure.reason)
+                self.on_retry(notice)
             self._sleep(wait)
             waited += wait
 
@@ -152,8 +158,10 @@ class ApiClient:
             if not repeatable and retry.sent_before(e):
                 raise _unknown(method, e, attempt) from None
             if isinstance(e, httpx.TimeoutException):
-                return _Retryable(NetworkError(f"request timed out ({type(e).__name__})")), None
-            return _Retryable(NetworkError(f"could not reach {self._host()}: {_why(e)}")), None
+                error = NetworkError(f"request timed out ({type(e).__name__})")
+                return _Retryable(error, reason="timed out"), None
+            error = NetworkError(f"could not reach {self._host()}: {_why(e)}")
+            return _Retryable(error, reason=_short_why(e)), None
         elapsed = (time.perf_counter() - started) * 1000
         self.last_headers = response.headers
         body = response.content
@@ -177,7 +185,7 @@ class ApiClient:
                 annotate(err, status, response.headers, self._clock())
                 verdict = retry.should_retry_header(response.headers)
                 if method == "GET" and verdict is not False:
-                    return _Retryable(err), response.headers
+                    return _Retryable(err, reason="an answer that is not JSON"), response.headers
                 raise err from None
         error = error_for(
             status, body, ctype, attempts=attempt, headers=response.headers, now=self._clock()
@@ -252,11 +260,14 @@ class _Retryable:
         status: int | None = None,
         body: bytes = b"",
         ctype: str = "",
+        *,
+        reason: str | None = None,
     ) -> None:
         self.error = error
         self.status = status
         self.body = body
         self.ctype = ctype
+        self.reason = reason or (_reason(status) if status is not None else error.message)
 
     def final(self, attempts: int, budget: float | None = None) -> LxError:
         if self.status is not None:
@@ -298,6 +309,32 @@ def _unknown(method: str, e: BaseException, attempt: int) -> OutcomeUnknown:
         what = "the connection closed before the answer"
     tries = f" (attempt {attempt})" if attempt > 1 else ""
     return OutcomeUnknown(f"{what}{tries}; the server may have acted on it, so it was not repeated")
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each call, so a test may patch time.sleep
+
+
+_SHORT_WHY = (
+    ("refused", "connection refused"),
+    ("name or service not known", "host not found"),
+    ("nodename nor servname", "host not found"),
+    ("name resolution", "host not found"),
+    ("getaddrinfo", "host not found"),
+    ("no address associated", "host not found"),
+    ("reset", "connection reset"),
+    ("unreachable", "network unreachable"),
+    ("certificate", "TLS certificate problem"),
+    ("ssl", "TLS failure"),
+    ("disconnect", "connection dropped"),
+    ("incomplete", "connection dropped"),
+)
+
+
+def _short_why(e: BaseException) -> str:
+    """A few words for a transport failure: `connection refused`, `host not found`."""
+    text = f"{type(e).__name__} {e}".lower()
+    return next((words for key, words in _SHORT_WHY if key in text), "connection failed")
 
 
 def _why(e: BaseException) -> str:

@@ -37,6 +37,16 @@ MAX_SERVER_WAIT = 60.0
 
 
 @dataclass(frozen=True)
+class RetryNotice:
+    """A wait about to start: the client hands it to its `on_retry` callback, if any."""
+
+    wait: float  # seconds
+    retry: int  # 1 for the first retry
+    max_retries: int
+    reason: str  # short: "connection refused", "host not found", "503 Service Unavailable"
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     max_retries: int = 5
     max_total: float = 120.0  # seconds of waiting, summed over all retries of one request

@@ -28,7 +28,9 @@ Examples:
   lx jobs list --since 1h --jq .id                 # built-in jq: no jq binary needed
   lx --error-format json jobs get "$JOB"           # a failure as one JSON object on stderr
 
-Global options go before the command (lx --profile eu jobs list).
+Global options go before or after the command: lx --profile eu jobs list and
+lx jobs list -p eu are the same (an option of the command itself wins: jobs wait
+--timeout is the wait's).
 Exit status: 0 ok, 1 API/network failure or a failed job, 2 usage, 3 auth,
 4 not found, 124 wait timed out, 130 interrupted.
 """
@@ -174,14 +176,14 @@ app.command("doctor", help=doctor.HELP, rich_help_panel=None)(doctor.doctor)
 
 def get_root_command(env: Env | None = None, state: State | None = None) -> Any:
     """The click command behind `app`, with a State (fresh unless given) as context object."""
-    from llamaextract_cli.cli.click import finite_floats
+    from llamaextract_cli.cli.click import plain_numbers
 
     command = typer.main.get_command(app)
     # typer lists single commands before groups; `doctor` reads best after the groups.
     commands = getattr(command, "commands", {})
     if "doctor" in commands:
         commands["doctor"] = commands.pop("doctor")
-    finite_floats(command)
+    plain_numbers(command)
     obj = state if state is not None else State(env=env or Env())
     command.context_settings = {**(command.context_settings or {}), "obj": obj}
     return command

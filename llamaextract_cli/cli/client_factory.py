@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
@@ -15,9 +16,12 @@ if TYPE_CHECKING:
     import httpx
 
     from llamaextract_cli.api.client import ApiClient
+    from llamaextract_cli.api.retry import RetryNotice
     from llamaextract_cli.settings.profiles import Resolved
 
 SANDBOX_HOST = "http://sandbox.invalid"
+SANDBOX_OPTIONS = ("jobs", "seed", "shape", "live", "now", "span")  # of a sandbox: URL's query
+SANDBOX_BOUNDS = {"jobs": (0, 2_000_000), "live": (0, 1000)}  # as `lx sandbox serve`'s
 
 
 def is_loopback(host: str) -> bool:
@@ -54,19 +58,62 @@ def sandbox_transport(url: str) -> httpx.BaseTransport:
     from llamaextract_cli.sandbox.transport import SandboxTransport
     from llamaextract_cli.timeparse import TimeParseError, parse_duration
 
-    options = dict(parse_qsl(urlsplit(url).query))
+    options = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    known = ", ".join(SANDBOX_OPTIONS)
+    for name in options:
+        if name not in SANDBOX_OPTIONS:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, SANDBOX_OPTIONS, n=1)
+            raise UsageError(
+                f"sandbox URL {url!r}: unknown option {name!r}",
+                hint=(f"did you mean {close[0]}? " if close else "") + f"options: {known}",
+            )
+    numbers = {}
+    for name in ("jobs", "seed", "live"):
+        text = options.get(name, "").strip()
+        if name in options and not re.fullmatch(r"[+-]?\d+", text):
+            raise UsageError(
+                f"sandbox URL {url!r}: {name}={options[name]!r} is not a whole number",
+                hint=f"e.g. sandbox://?{name}=7",
+            )
+        numbers[name] = int(text) if name in options else None
+        low, high = SANDBOX_BOUNDS.get(name, (None, None))
+        value = numbers[name]
+        if value is not None and low is not None and not low <= value <= high:
+            raise UsageError(
+                f"sandbox URL {url!r}: {name} must be from {low} to {high}, not {value}"
+            )
+    shape, now = options.get("shape", "current"), options.get("now")
+    if shape not in ("current", "seed"):
+        raise UsageError(f"sandbox URL {url!r}: shape={shape!r} is not current or seed")
+    if now is not None and not _is_iso(now):
+        raise UsageError(
+            f"sandbox URL {url!r}: now={now!r} is not an ISO date-time",
+            hint="e.g. now=2026-01-01T00:00:00Z",
+        )
     try:
         app = SandboxApp(
-            jobs=int(options.get("jobs", 300)),
-            seed=int(options.get("seed", 0)),
-            api_shape=options.get("shape", "current"),
-            live=int(options.get("live", 4)),
-            now=options.get("now"),
+            jobs=300 if numbers["jobs"] is None else numbers["jobs"],
+            seed=numbers["seed"] or 0,
+            api_shape=shape,
+            live=4 if numbers["live"] is None else numbers["live"],
+            now=now,
             span_ms=int(parse_duration(options["span"]) * 1000) if "span" in options else None,
         )
     except (ValueError, TypeError, TimeParseError) as e:
-        raise UsageError(f"bad sandbox URL {url!r}: {e}") from None
+        raise UsageError(f"sandbox URL {url!r}: {e}", hint=f"options: {known}") from None
     return SandboxTransport(app)
+
+
+def _is_iso(text: str) -> bool:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def no_key_error(profile: str, command: Callable[..., str] | None) -> AuthError:
@@ -89,9 +136,11 @@ def make_client(
     require_key: bool = True,
     api_key_override: str | None = None,
     concurrency: int = 1,
+    retry_stream: IO[str] | None = None,
     command: Callable[..., str] | None = None,
 ) -> ApiClient:
-    """The client for `settings`; with `debug_stream`, each request line is logged there.
+    """The client for `settings`; with `debug_stream`, each request line is logged there;
+    with `retry_stream` (stderr on a terminal), each wait before a retry is announced.
     `command` builds the advice of a missing key (`State.command`)."""
     from llamaextract_cli.api.client import ApiClient
     from llamaextract_cli.settings.secrets import remember
@@ -130,4 +179,19 @@ def make_client(
         transport=transport,
         log=log,
         max_connections=concurrency,
+        on_retry=announce_retries(retry_stream) if retry_stream is not None else None,
     )
+
+
+def announce_retries(stream: IO[str]) -> Callable[[RetryNotice], None]:
+    """The client's `on_retry` for a person: one line per wait, so no wait is silent."""
+    from llamaextract_cli.output.text import emit
+
+    def announce(notice: RetryNotice) -> None:
+        emit(
+            stream,
+            f"lx: retrying in {notice.wait:.1f} s ({notice.retry} of {notice.max_retries}): "
+            f"{notice.reason}; Ctrl-C to stop",
+        )
+
+    return announce

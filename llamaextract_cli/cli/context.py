@@ -102,6 +102,7 @@ class State:
             require_key=require_key,
             api_key_override=api_key_override,
             concurrency=self.concurrency(),
+            retry_stream=self.env.stderr if self.env.stderr_isatty else None,
             command=self.command,
         )
 

@@ -19,18 +19,15 @@ if TYPE_CHECKING:
     from llamaextract_cli.cli.env import Env
     from llamaextract_cli.settings.profiles import Resolved
 
-CHECK_RETRIES = 2
-CHECK_MAX_WAIT = 10.0  # seconds of waiting between retries, in all
-
 
 def check_key(state: State, *, api_key_override: str | None = None) -> None:
     """One cheap request (GET /api/v2/extract?page_size=1): raises AuthError on 401/403."""
     from llamaextract_cli.jobs.lookup import scope_params
 
     params = [("page_size", "1"), *scope_params(state)]
+    # The listing's retries (1 + 5 attempts), so `auth login` and `jobs list` give up
+    # alike; on a terminal each wait is announced (State.new_client).
     client = state.new_client(require_key=True, api_key_override=api_key_override)
-    # A check answers quickly: two retries (a blip, a 429) rather than the listing's five.
-    client.policy = replace(client.policy, max_retries=CHECK_RETRIES, max_total=CHECK_MAX_WAIT)
     try:
         client.list_page(params)
     finally:

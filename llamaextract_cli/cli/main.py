@@ -172,6 +172,8 @@ def _run(argv: Sequence[str], state: State | None) -> int:
 
         from llamaextract_cli.cli.app import get_root_command
         from llamaextract_cli.cli.click import click_exceptions
+        from llamaextract_cli.cli.global_options import hoist, reached
+        from llamaextract_cli.cli.words import usage_words
 
         exc = click_exceptions()
         command = get_root_command(state=state)
@@ -179,8 +181,9 @@ def _run(argv: Sequence[str], state: State | None) -> int:
         obj = command.context_settings["obj"]
         obj.argv = list(argv)
         _err_state[-1] = obj
+        args = hoist(command, argv)
         try:
-            rv = command.main(args=list(argv), prog_name="lx", standalone_mode=False)
+            rv = command.main(args=args, prog_name="lx", standalone_mode=False)
         except exc.NoArgsIsHelpError as e:  # `lx` or `lx jobs` alone: help, exit 2 like git
             if _current_error_format() == "json":
                 cmd = e.ctx.command_path
@@ -191,8 +194,9 @@ def _run(argv: Sequence[str], state: State | None) -> int:
                 print(e.ctx.get_help(), file=sys.stderr)
             return ExitStatus.USAGE
         except exc.UsageError as e:
-            cmd = e.ctx.command_path if e.ctx is not None else "lx"
-            _print_error(e.format_message(), f"see '{cmd} --help'", exit_status=ExitStatus.USAGE)
+            _print_error(
+                *usage_words(e, command, *reached(command, args)), exit_status=ExitStatus.USAGE
+            )
             return ExitStatus.USAGE
         except Abort:  # typer 0.28 keeps Abort outside its vendored click
             _print_error("aborted", exit_status=ExitStatus.INTERRUPTED)

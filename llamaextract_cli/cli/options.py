@@ -15,7 +15,7 @@ import typer
 
 from llamaextract_cli import choices
 from llamaextract_cli.api.query import JobFilter
-from llamaextract_cli.cli.click import Choice
+from llamaextract_cli.cli.click import Choice, ChoiceList
 from llamaextract_cli.timeparse import WHEN_HELP, TimeParseError, parse_when
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,9 +80,9 @@ PageSizeOpt = Annotated[
     typer.Option(
         "--page-size",
         min=1,
-        max=1000,
-        help="Jobs per request (API page_size). Default: the profile's page_size, else "
-        "100 (the service's largest).",
+        max=choices.MAX_PAGE_SIZE,
+        help=f"Jobs per request (API page_size), 1 to {choices.MAX_PAGE_SIZE}, the most the "
+        f"API serves. Default: the profile's page_size, else {choices.MAX_PAGE_SIZE}.",
         metavar="N",
     ),
 ]
@@ -142,8 +142,13 @@ def expand_values(
     expand = tuple(e.lower() for e in _split_csv(list(values or ())))
     for e in expand:
         if e not in allowed:
+            from llamaextract_cli.cli.words import close_match
+
+            guess = close_match(e, allowed)
             raise typer.BadParameter(
-                f"{e!r} is not one of {', '.join(allowed)}", param_hint="'--expand'"
+                f"{e!r} is not one of {', '.join(allowed)}"
+                + (f" (did you mean {guess}?)" if guess else ""),
+                param_hint="'--expand'",
             )
     return tuple(dict.fromkeys(expand))
 
@@ -163,9 +168,9 @@ _FILTER_PARAMS: list[inspect.Parameter] = [
                 typer.Option(
                     "--status",
                     "-s",
-                    click_type=Choice(choices.STATUSES, case_sensitive=False),
-                    help="Only jobs in this status (case-insensitive); repeat for several, "
-                    "merged newest-first.",
+                    click_type=ChoiceList(choices.STATUSES, case_sensitive=False),
+                    help="Only jobs in this status (case-insensitive); repeat or "
+                    "comma-separate for several (-s failed,cancelled), merged newest-first.",
                 ),
             ],
         ),
@@ -274,7 +279,7 @@ def build_filter(values: dict[str, Any]) -> JobFilter:
         raise typer.BadParameter(
             "--since is later than --until; nothing can match", param_hint="'--since'"
         )
-    statuses = tuple(dict.fromkeys(s.upper() for s in values.get("status") or ()))
+    statuses = tuple(dict.fromkeys(s.upper() for s in _split_csv(values.get("status"))))
     for value in values.get("job_id") or ():
         if not _split_csv([value]):  # `--id "$JOB"` with JOB unset must not list every job
             raise typer.BadParameter(

@@ -140,6 +140,7 @@ def run(served: Served, faults: FaultConfig, err: TextIO) -> None:
     import signal
     import threading
 
+    from llamaextract_cli.output.text import plural
     from llamaextract_cli.sandbox.app import SandboxApp
     from llamaextract_cli.sandbox.server import SandboxServer
 
@@ -170,12 +171,13 @@ def run(served: Served, faults: FaultConfig, err: TextIO) -> None:
                 f"cannot listen on {host}:{port}: {e.strerror or e}", param_hint="--host/--port"
             ) from None
         print(
-            f"lx sandbox: serving {jobs} jobs (seed {seed}, shape {api_shape}) on {server.url}",
+            f"lx sandbox: serving {plural(jobs, 'job')} (seed {seed}, shape {api_shape}) "
+            f"on {server.url}",
             file=err,
         )
         ids = sandbox.live_job_ids()
         if ids:
-            print(f"lx sandbox: {len(ids)} live jobs: {' '.join(ids)}", file=err)
+            print(f"lx sandbox: {plural(len(ids), 'live job')}: {' '.join(ids)}", file=err)
         if not _is_loopback(host):
             print(
                 f"lx sandbox: warning: listening on {host}, reachable beyond this machine"

@@ -109,7 +109,14 @@ def build_tree(root: Any) -> Command:
 
     settings = {k: v for k, v in (root.context_settings or {}).items() if k != "obj"}
     ctx = _click.Context(root, info_name="lx", **settings)
-    return _command(root, ctx, ())
+    tree = _command(root, ctx, ())
+    # Global options work after any command too (cli.global_options): offer them there,
+    # after the command's own, unless the command has an option of the same name.
+    shared = [o for o in tree.options if not {"--help", "--version"} & set(o.names)]
+    for node in tree.walk()[1:]:
+        own = set(node.option_names())
+        node.options += [o for o in shared if not own & set(o.names)]
+    return tree
 
 
 def _command(cmd: Any, ctx: Any, path: tuple[str, ...]) -> Command:

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli.jobs.fields import job_duration_seconds, job_input
 from llamaextract_cli.output.confidence_view import has_values, value_lines, values_cut
+from llamaextract_cli.output.text import plural
 from llamaextract_cli.timeparse import humanize_age, humanize_duration, parse_api_time
 
 if TYPE_CHECKING:
@@ -194,7 +195,9 @@ def usage_summary(job: Mapping[str, Any]) -> str | None:
     pages, billed = usage.get("num_pages_extracted"), usage.get("num_pages_billed")
     if pages is not None:
         parts.append(
-            f"{pages} pages extracted" + (f" ({billed} billed)" if billed is not None else "")
+            (plural(pages, "page") if isinstance(pages, int) else f"{pages} pages")
+            + " extracted"
+            + (f" ({billed} billed)" if billed is not None else "")
         )
     doc, out = usage.get("num_document_tokens"), usage.get("num_output_tokens")
     if doc is not None or out is not None:
@@ -237,7 +240,8 @@ def result_preview(job: Mapping[str, Any], max_lines: int = RESULT_LINES) -> Any
     lines = _result_lines(job)
     text = Text("\n".join(lines[:max_lines]), no_wrap=True, overflow="ellipsis")
     if len(lines) > max_lines:
-        text.append(f"\n… {len(lines) - max_lines} more lines (see below)", style="dim")
+        more = plural(len(lines) - max_lines, "more line")
+        text.append(f"\n… {more} (see below)", style="dim")
     return text
 
 

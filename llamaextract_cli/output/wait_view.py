@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from llamaextract_cli.choices import TERMINAL_STATUSES
 from llamaextract_cli.jobs import wait as waiter
+from llamaextract_cli.output.text import plural
 from llamaextract_cli.timeparse import humanize_duration
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ class LiveDisplay(LineDisplay):
 
         elapsed = self.clock() - self.start
         waiting = sum(1 for _, s, _ in self.jobs if s not in {*TERMINAL_STATUSES, "NOT FOUND"})
-        head = f"waiting for {waiting} of {len(self.jobs)} jobs ({span(elapsed)})"
+        head = f"waiting for {waiting} of {plural(len(self.jobs), 'job')} ({span(elapsed)})"
         table = Table(box=None, padding=(0, 2), show_edge=False)
         for name in ("ID", "STATUS", "FOR"):
             table.add_column(name, no_wrap=True)

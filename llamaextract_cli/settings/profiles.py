@@ -71,7 +71,7 @@ ENV_FORMAT = "LX_FORMAT"
 
 SETTING_KEYS = choices.SETTING_KEYS
 DEFAULT_PROFILE_KEY = "default_profile"  # top-level key, settable with `lx config set`
-PAGE_SIZE_RANGE = (1, 1000)
+PAGE_SIZE_RANGE = (1, choices.MAX_PAGE_SIZE)
 CONCURRENCY_RANGE = choices.CONCURRENCY_RANGE
 
 SOURCE_DEFAULT = "default"
@@ -301,9 +301,13 @@ def _unknown_profile(name: str, source: str, names: list[str], path: Path) -> Co
         what = f"profile {name!r} (from {ENV_PROFILE}) does not exist in {path}"
     else:
         what = f"profile {name!r} does not exist in {path}"
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, names, n=1, cutoff=0.6)
+    guess = f"did you mean {close[0]!r}? " if close else ""
     return ConfigError(
         what,
-        hint=f"profiles: {known}; create it with `lx --profile {name} auth login`",
+        hint=f"{guess}profiles: {known}; create it with `lx --profile {name} auth login`",
     )
 
 
@@ -331,6 +335,13 @@ def _env(environ: Mapping[str, str], name: str) -> str | None:
     if value is None or not value.strip():
         return None
     return value.strip()
+
+
+def _requested_profile(environ: Mapping[str, str], profile_flag: str | None) -> str | None:
+    """The profile named by --profile or LX_PROFILE, before the file is read."""
+    if profile_flag is not None:
+        return profile_flag.strip()
+    return environ.get(ENV_PROFILE, "").strip() or None
 
 
 def _refresh_cache(environ: Mapping[str, str], path: Path, doc: Mapping[str, Any]) -> None:
@@ -362,9 +373,7 @@ def resolve(
     environment, the profile, the built-in default (`_Picker`); the sandbox profile
     reads no environment.
     """
-    path, doc = load(environ, warn=warn)
-    _refresh_cache(environ, path, doc)
-    name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+    path, doc, name, profile_source = _read(environ, profile_flag, warn)
     names = profile_names(doc, path)
     table, exists = _profile_of(doc, path, name)
     if not exists and not allow_missing_profile and profile_source != SOURCE_DEFAULT:
@@ -401,6 +410,32 @@ def resolve(
         profiles=tuple(names),
         profile_exists=exists,
     )
+
+
+def _read(
+    environ: Mapping[str, str], profile_flag: str | None, warn: settings_file.Warn | None
+) -> tuple[Path, dict, str, str]:
+    """(path, document, profile name, its source). The built-in sandbox needs nothing of
+    the file: a malformed one is no reason to refuse `--profile sandbox` (it is warned
+    about, named, and left as it is); every other profile gets the ConfigError."""
+    try:
+        path, doc = load(environ, warn=warn)
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        table, _ = _profile_of(doc, path, name)
+        profile_names(doc, path)
+        if name == SANDBOX_PROFILE and isinstance(table, dict):
+            _file_values(table, name, path)  # a bad value there is a malformed file too
+    except ConfigError as e:
+        if _requested_profile(environ, profile_flag) != SANDBOX_PROFILE:
+            raise
+        (warn or settings_file._stderr_warn)(
+            f"lx: warning: {e.message}; the built-in sandbox profile goes on without it"
+        )
+        path, doc = config_path(environ), {}
+        name, profile_source = profile_in_effect(environ, profile_flag, doc, path)
+        return path, doc, name, profile_source
+    _refresh_cache(environ, path, doc)
+    return path, doc, name, profile_source
 
 
 def _profile_of(doc: Mapping[str, Any], path: Path, name: str) -> tuple[Any, bool]:

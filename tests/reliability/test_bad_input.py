@@ -22,6 +22,7 @@ import errno
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ from typing import Any
 import pytest
 from lxtest import TEST_KEY, Result, Runner
 from relsupport import NOW, count, lx_argv, lx_env, one_error_line, run_lx, serving
+from typer._click.types import FloatParamType, IntParamType
+from typer._types import TyperChoice
 
 from llamaextract_cli.cli.app import get_root_command
 from llamaextract_cli.cli.commands.jobs import watching
@@ -163,17 +166,15 @@ def _number_values(param: Any, kind: str) -> list[str]:
 
 def bad_values(path: tuple[str, ...], param: Any) -> list[str]:
     long = max(param.opts, key=len)
-    tname = type(param.type).__name__
-    if tname in ("IntParamType", "IntRange"):
+    if isinstance(param.type, IntParamType):
         return _number_values(param, "int")
-    if tname in ("FloatParamType", "FloatRange"):
+    if isinstance(param.type, FloatParamType):
         return _number_values(param, "float")
-    if tname == "Choice":
+    if isinstance(param.type, TyperChoice):
         return ["", "bogus", " " + str(param.type.choices[0])]
     if path[-1:] == ("wait",) and long == "--timeout":
         return WAIT_TIMEOUT
-    if path[-1:] in (("result",), ("export",)) and long == "--fields":  # paths into rows
-        # any name goes
+    if path[-1:] in (("result",), ("export",)) and long == "--fields":  # row paths: any name
         return ["", ",", "id,,status", "id."]
     if long in BY_MEANING:
         return BY_MEANING[long]
@@ -203,6 +204,55 @@ def cases() -> Iterator[Case]:
 
 
 ALL_CASES = list(cases())
+
+
+def global_after_cases() -> Iterator[Case]:
+    """Every global option that takes a value, with a bad value, after every command (at
+    its end, where people add it)."""
+    root = get_root_command()
+    leaves = [(p, c) for p, c in commands() if p]
+    for param in root.params:
+        if param.param_type_name != "option" or param.is_flag or param.hidden:
+            continue
+        long = max(param.opts, key=len)
+        value = bad_values((), param)[0 if long != "--profile" else -1]
+        for path, command in leaves:
+            names = tuple(param.opts + param.secondary_opts)
+            yield Case(path, long, names, value, (*path, *base_args(path, command), long, value))
+
+
+GLOBAL_AFTER = list(global_after_cases())
+
+
+def test_global_options_after_every_command(lx: Runner, guarded: Path, tmp_path: Path) -> None:
+    """After the command, a global option does exactly what it does before it (same exit
+    status, same stderr), unless the command has an option of that name itself; where a
+    command uses the value (jobs list: every one), the bad value is refused, named."""
+    problems = []
+    for case in GLOBAL_AFTER:
+        if _own_option(case.path, case.option):
+            continue
+        results = []
+        for argv in ((case.option, case.value or "", *case.argv[:-2]), case.argv):
+            guarded.write_bytes(CONFIG)  # each form starts from the same state
+            shutil.rmtree(tmp_path / "home", ignore_errors=True)
+            results.append(lx(*argv))
+        before, after = results
+        count("bad input", "global options after a command tried")
+        if (after.code, after.stderr) != (before.code, before.stderr):
+            problems.append(f"{case.argv}: {after.stderr!r} != before: {before.stderr!r}")
+        if case.path == ("jobs", "list"):
+            why = check_refused(after, case.names)
+            if why:
+                problems.append(f"lx {' '.join(map(repr, case.argv))}: {why}")
+    assert not problems, "\n".join(problems)
+    assert len({c.option for c in GLOBAL_AFTER}) >= 3
+
+
+def _own_option(path: tuple[str, ...], option: str) -> bool:
+    """The command has an option of that name itself (`jobs wait --timeout`): it wins."""
+    command = dict(commands())[path]
+    return any(option in p.opts for p in command.params)
 
 
 @pytest.fixture
@@ -235,10 +285,53 @@ def snapshot(directory: Path) -> dict[str, str]:
     }
 
 
+# Phrases of click and of Python that must never reach a user: each names a parser's
+# internals (`x>=1`, "int range", "base 10") instead of saying what to type.
+JARGON = (
+    "is not in the range",
+    "x>=",
+    "x<=",
+    "<=x",
+    ">=x",
+    "valid int",
+    "valid float",
+    "valid integer",
+    "int range",
+    "float range",
+    "invalid literal",
+    "with base 10",
+    "could not convert",
+    "Possible options",
+    "Invalid value for",
+    "No such option",
+    "No such command",
+    "Got unexpected extra",
+    "Missing argument",
+    "Missing option",
+    "requires an argument",
+    "Error:",
+    "NoneType",
+    "object has no attribute",
+    "not supported between",
+    "unexpected keyword",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+)
+
+
+def jargon_in(text: str) -> str | None:
+    """The first click or Python phrase in `text`, if any."""
+    return next((j for j in JARGON if j.lower() in text.lower()), None)
+
+
 def check_refused(r: Result, names: tuple[str, ...]) -> str | None:
     """Why `r` is not a proper refusal of flag `names`, or None."""
     if "Traceback" in r.stderr or "internal error" in r.stderr:
         return f"crashed: {r.stderr.strip()[:300]}"
+    jargon = jargon_in(r.stderr)
+    if jargon:
+        return f"says {jargon!r}: {r.stderr.strip()[:300]!r}"
     if r.code != 2:
         return f"exit {r.code}: {r.stderr.strip()[:300]!r}"
     lines = r.stderr.splitlines()
@@ -297,7 +390,18 @@ CONFLICTS: list[tuple[list[str], str]] = [
     (["jobs", "get", "-", "ext-1"], "'-'"),
     (["jobs", "cancel", "ext-1"], "--yes"),
     (["jobs", "delete", "ext-1"], "--yes"),
-    (["jobs", "list", "--debug"], "--debug"),  # a global option after the command
+    (["jobs", "list", "--debug=yes"], "--debug"),  # a global option after the command
+    (["jobs", "list", "--timeout", "abc"], "--timeout"),
+    (["jobs", "list", "--profile", "no-such-profile"], "no-such-profile"),
+    (["jobs", "list", "--json"], "-o json"),  # the suggestion other CLIs' users need
+    (["jobs", "list", "--bogus", "--", "--profile"], "--bogus"),
+    (["jobs", "list", "--", "--profile", "sandbox"], "--profile"),  # after --: an argument
+    (["jobs", "list", "--status", "failed,bogus"], "bogus"),
+    (["jobs", "list", "--status", "failed,"], "--status"),
+    (["--base-url", "sandbox://?jbos=5", "jobs", "list"], "jobs, seed, shape, live, now"),
+    (["--base-url", "sandbox://?jobs=abc", "jobs", "list"], "jobs='abc'"),
+    (["jobs", "list", "--page-size", "101"], "from 1 to 100"),
+    (["config", "set", "page_size", "101"], "from 1 to 100"),
     (["jobs", "list", "--bogus"], "--bogus"),
     (["jobs", "bogus"], "bogus"),
     (["bogus"], "bogus"),

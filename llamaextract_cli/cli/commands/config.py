@@ -211,8 +211,8 @@ def set_(
 
     The profile is the one --profile, LX_PROFILE or default_profile names, else
     `default`. Values are checked: base_url an http(s) URL (or sandbox:), format
-    one of table, json, jsonl, csv, tsv, page_size 1 to 1000, concurrency 1 to
-    32. `default_profile`
+    one of table, wide, json, jsonl, yaml, csv, tsv, page_size 1 to 100 (the most the
+    API serves a page), concurrency 1 to 32. `default_profile`
     must name an existing profile. The API key is not set here: use
     `lx auth login`, which keeps it out of your shell history.
 

@@ -109,7 +109,9 @@ def _hint_more(state: State, count: int, token: str | None, command: str) -> Non
 
 
 def _jobs(count: int) -> str:
-    return "1 job" if count == 1 else f"{count} jobs"
+    from llamaextract_cli.output.text import plural
+
+    return plural(count, "job")
 
 
 def _remember(state: State, ids: list[str]) -> None:

@@ -255,6 +255,7 @@ _ERROR_COLUMNS = (
 def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
     groups = acc.groups(limit)
     if fmt in ("table", "wide"):
+        from llamaextract_cli.output.text import plural
         from llamaextract_cli.output.triage_view import render_errors
 
         if not groups:
@@ -265,7 +266,7 @@ def _print_errors(state: State, fmt: str, acc: Any, limit: int | None) -> None:
         render_errors(console, groups, acc.total, utcnow(), wide=wide)
         shown = f" (showing {len(groups)})" if len(groups) < len(acc) else ""
         state.env.hint(
-            f"{acc.total:,} failed jobs in {len(acc)} groups{shown}. "
+            f"{plural(acc.total, 'failed job')} in {plural(len(acc), 'group')}{shown}. "
             "Details of the largest group's example:",
             state.command("jobs", "get", str(groups[0]["example_job_id"])),
         )

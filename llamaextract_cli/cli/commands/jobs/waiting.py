@@ -40,7 +40,8 @@ live table of the jobs is shown on stderr, and cleared at the end; otherwise one
 line per status change. At the end, one summary line per job on stderr.
 
 Nothing is written on stdout unless -o, -f or --jq asks for the final jobs (in
-the formats of `lx jobs get`: `-o json` of one ID is the job's object).
+the formats of `lx jobs get`: `-o json` of one ID is the job's object, with its
+usage: the polls then ask for expand=usage).
 
 Exit status: 0 every job COMPLETED; 1 a job FAILED or was CANCELLED (named, with
 its error message); 124 --timeout ran out (the unfinished jobs are named);
@@ -126,7 +127,11 @@ def wait_cmd(
         return
     from llamaextract_cli.cli.options import field_use, warn_unmatched, with_expansions
 
-    expand = with_expansions((), field_list, choices.GET_EXPAND)  # what the fields need
+    # The final jobs on stdout carry their usage (credits): what a CI step keeps of a job;
+    # and whatever expansion the fields need.
+    printing = output is not None or field_list is not None
+    asked = ("usage",) if printing else ()
+    expand = with_expansions(asked, field_list, choices.GET_EXPAND)
     params = lookup.scope_params(state, expand, filters.project_id, filters.organization_id)
     display = wait_view.make_display(
         env.stderr, wanted, live=bool(env.stderr_isatty), color=state.color, clock=wait.CLOCK
@@ -148,7 +153,7 @@ def wait_cmd(
     if result.stopped_early:
         why = "not waited for (--fail-fast)"
     wait_view.write_summary(env.stderr, found if unknown else result.jobs, why)
-    if output is not None or field_list is not None:
+    if printing:
         jobs = [t.job for t in found if t.job is not None]
         jobs_out.write_jobs(
             env.stdout,
