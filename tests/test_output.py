@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -815,22 +814,23 @@ def _job(i: int) -> dict[str, Any]:
     }
 
 
-def _time(fmt: str, items: list[dict[str, Any]]) -> float:
-    best = float("inf")
-    for _ in range(3):
-        out = io.StringIO()
-        start = time.perf_counter()
-        renderer = make_renderer(fmt, out, width=160, now=NOW)
-        for item in items:
-            renderer.write(item)
-        renderer.close()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def test_table_of_10000_rows_is_within_3x_of_csv() -> None:
-    items = [_job(i) for i in range(10_000)]
-    assert _time("table", items) < 3 * _time("csv", items)
+def test_a_table_of_10000_rows_streams() -> None:
+    # How fast is benchmarks/run.py's `tables` section (no wall-clock limit in a test):
+    # here, that rows reach the stream as they come, one line each, not at the end.
+    out = io.StringIO()
+    renderer = make_renderer("table", out, width=160, now=NOW)
+    for i in range(200):
+        renderer.write(_job(i))
+    renderer.flush()  # the first page decides the layout
+    first = out.getvalue().count("\n")
+    assert first == 201  # the header and every row so far
+    for i in range(200, 10_000):
+        renderer.write(_job(i))
+    renderer.close()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 10_001
+    assert lines[1].startswith("ext-000000000000000000000000000000000000")
+    assert lines[-1].startswith(f"ext-{9_999:036d}")
 
 
 def test_serialising_formats_do_not_import_rich() -> None:
