@@ -77,7 +77,15 @@ def sandbox_ids() -> dict[str, str]:
     ).stdout
     jobs = [json.loads(line) for line in out.splitlines()]
     done = [j for j in jobs if j["status"] == "COMPLETED"]
-    per_doc = next(j for j in done if j["configuration"].get("extraction_target") == "per_doc")
+    # `jobs result ext-123 | jq .total`: a per_doc job whose result has a total (an invoice
+    # or a receipt; which kind is newest depends on the hour the data set is anchored at)
+    per_doc = next(
+        j
+        for j in done
+        if j["configuration"].get("extraction_target") == "per_doc"
+        and isinstance(j.get("extract_result"), dict)
+        and j["extract_result"].get("total") is not None
+    )
     # `jobs result ext-456 -f name,qty,price`: a per_table_row job of the line-items schema
     rows = next(
         j
