@@ -163,11 +163,18 @@ def test_get_panel_hint_prints_the_whole_result(lx: Runner) -> None:
             break
     else:
         pytest.fail("no job of the sandbox has a result longer than the panel shows")
-    assert "more lines (see below)" in r.stdout
+    # A job with field metadata shows values with their confidence, one without the JSON.
+    values = "more values (see below)" in r.stdout
+    assert values or "more lines (see below)" in r.stdout
     command = one(r.stderr)
-    assert command == f"lx --profile sandbox jobs result {job_id}"
+    flags = " --metadata" if values else ""
+    assert command == f"lx --profile sandbox jobs result {job_id}{flags}"
     [result] = run_pasted(lx, command)
-    assert json.loads(result.stdout)  # the whole result, as received
+    if values:  # every value, one row each, with its confidence
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        assert len(rows) > 20 and {"field", "value", "confidence"} <= set(rows[0])
+    else:
+        assert json.loads(result.stdout)  # the whole result, as received
 
 
 def test_delete_refusal_hint_cancels_first(on_app: Callable[..., Result], app: SandboxApp) -> None:
