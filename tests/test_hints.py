@@ -173,8 +173,8 @@ def test_get_panel_hint_prints_the_whole_result(lx: Runner) -> None:
     if values:  # every value, one row each, with its confidence
         rows = [json.loads(line) for line in result.stdout.splitlines()]
         assert len(rows) > 20 and {"field", "value", "confidence"} <= set(rows[0])
-    else:
-        assert json.loads(result.stdout)  # the whole result, as received
+    else:  # the whole result, as received (an array result: one item a line)
+        assert [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_delete_refusal_hint_cancels_first(on_app: Callable[..., Result], app: SandboxApp) -> None:
