@@ -72,7 +72,8 @@ def test_a_suggestion_needs_its_target() -> None:
         (["-p", "sandbx", "jobs", "list"], "did you mean 'sandbox'?"),
         (
             ["--base-url", "sandbox://?jbos=5", "jobs", "list"],
-            "unknown option 'jbos' (did you mean jobs? options: jobs, seed, shape, live, now, span)",
+            "unknown option 'jbos' (did you mean jobs? "
+            "options: jobs, seed, shape, live, now, span)",
         ),
         (["--base-url", "sandbox://?jobs=abc", "jobs", "list"], "jobs='abc' is not a whole number"),
         (["--base-url", "sandbox://?now=soon", "jobs", "list"], "now='soon' is not an ISO"),
