@@ -20,10 +20,8 @@ from typing import Any
 
 from llamaextract_cli.sandbox import documents, failures, metadata
 from llamaextract_cli.sandbox.configs import (
-    PARSE_RATE,
     PARSE_TIERS,
     TARGETS,
-    TIER_RATE,
     TIERS,
     ConfigSpec,
 )
@@ -32,16 +30,15 @@ from llamaextract_cli.sandbox.data import (
     COMPLETED,
     EXPAND_CONFIGURATION,
     EXPAND_METADATA,
-    EXPAND_USAGE,
     FAILED,
     META_SEED,
     NO_ERROR,
     PENDING,
     RUNNING,
     STATUSES,
-    TERMINAL,
     Dataset,
     _result,
+    add_usage,
     input_pages,
     input_type,
 )
@@ -638,7 +635,7 @@ def materialize(
     else:
         parse_job_id = uuid_from(rng.getrandbits(128))
     pages = cfg.pages_extracted(input_pages(value))
-    processed = 0
+    processed = doc_tokens = out_tokens = 0
     if status == COMPLETED:
         pages = processed = max(pages, 1)
         doc_tokens = pages * rng.randint(350, 1400)
@@ -679,26 +676,9 @@ def materialize(
         out["extract_metadata"] = (
             {"parse_job_id": parse_job_id, "parse_tier": parse_tier} if started else None
         )
-    if status in (COMPLETED, FAILED):
-        usage: dict[str, Any] = {
-            "num_document_tokens": doc_tokens,
-            "num_output_tokens": out_tokens,
-            "num_pages_extracted": processed,
-        }
-        if current:
-            usage["num_pages_billed"] = processed
-        out["metadata"] = {"usage": usage}
-    if current and flags & EXPAND_USAGE:
-        if status in TERMINAL:
-            extract = processed * TIER_RATE[cfg.tier]
-            parse = processed * PARSE_RATE[parse_tier] if parse_tier else 0.0
-            out["usage"] = {
-                "credits": extract + parse,
-                "extract_credits": extract,
-                "parse_credits": parse,
-            }
-        else:
-            out["usage"] = {"credits": None, "extract_credits": None, "parse_credits": None}
+    add_usage(
+        out, status, processed, (doc_tokens, out_tokens), current, flags, cfg.tier, parse_tier
+    )
     return out
 
 

@@ -270,7 +270,7 @@ class Dataset:
         else:
             parse_job_id = uuid_from(rng.getrandbits(128))
         pages = cfg.pages_extracted(input_pages(value))
-        processed = 0
+        processed = doc_tokens = out_tokens = 0
         meta: dict[str, Any] | None = None
         if status == COMPLETED:
             pages = processed = max(pages, 1)
@@ -308,27 +308,43 @@ class Dataset:
             job["extract_metadata"] = (
                 {"parse_job_id": parse_job_id, "parse_tier": parse_tier} if started else None
             )
-        if status in (COMPLETED, FAILED):
-            usage: dict[str, Any] = {
-                "num_document_tokens": doc_tokens,
-                "num_output_tokens": out_tokens,
-                "num_pages_extracted": processed,
-            }
-            if current:
-                usage["num_pages_billed"] = processed
-            job["metadata"] = {"usage": usage}
-        if current and flags & EXPAND_USAGE:
-            if status in TERMINAL:
-                extract = processed * TIER_RATE[cfg.tier]
-                parse = processed * PARSE_RATE[parse_tier] if parse_tier else 0.0
-                job["usage"] = {
-                    "credits": extract + parse,
-                    "extract_credits": extract,
-                    "parse_credits": parse,
-                }
-            else:
-                job["usage"] = {"credits": None, "extract_credits": None, "parse_credits": None}
+        add_usage(
+            job, status, processed, (doc_tokens, out_tokens), current, flags, cfg.tier, parse_tier
+        )
         return job
+
+
+def add_usage(
+    job: dict[str, Any],
+    status: int,
+    processed: int,
+    tokens: tuple[int, int],
+    current: bool,
+    flags: int,
+    tier: str,
+    parse_tier: str | None,
+) -> None:
+    """`metadata.usage` of a finished job, and (current shape, `expand=usage`) `usage`."""
+    if status in (COMPLETED, FAILED):
+        usage: dict[str, Any] = {
+            "num_document_tokens": tokens[0],
+            "num_output_tokens": tokens[1],
+            "num_pages_extracted": processed,
+        }
+        if current:
+            usage["num_pages_billed"] = processed
+        job["metadata"] = {"usage": usage}
+    if current and flags & EXPAND_USAGE:
+        if status in TERMINAL:
+            extract = processed * TIER_RATE[tier]
+            parse = processed * PARSE_RATE[parse_tier] if parse_tier else 0.0
+            job["usage"] = {
+                "credits": extract + parse,
+                "extract_credits": extract,
+                "parse_credits": parse,
+            }
+        else:
+            job["usage"] = {"credits": None, "extract_credits": None, "parse_credits": None}
 
 
 def _result(cfg: ConfigSpec, rng: random.Random, created: int, pages: int) -> tuple[Any, bool]:
